@@ -1,0 +1,212 @@
+/*
+ * oidcore: the relying-party side of OpenID Connect as one native library.
+ *
+ * This header is the library's only public API and its stable ABI. It is plain C99 and
+ * uses standard headers only. Every function is prefixed `oidcore_`, every type
+ * `oidcore_`, every macro `OIDCORE_`.
+ *
+ * Conventions that hold for every function below:
+ *  - Inputs come first as (pointer, length); outputs follow; an optional caller-owned
+ *    `oidcore_error *` comes last. Pass NULL when the details are not wanted: the returned
+ *    status alone says what happened. Nothing is ever stored in a handle, so handles can be
+ *    shared between threads without an error state getting mixed up.
+ *  - Every fallible function returns an `oidcore_status`. `OIDCORE_OK` is 0.
+ *  - Strings passed in are (pointer, length) and may contain NUL bytes; nothing is compared
+ *    as a C string. Strings handed out are NUL-terminated and their length is also given.
+ *  - Whatever the library allocates is released with the matching `oidcore_*_free`; every
+ *    free function accepts NULL.
+ *  - No C++ exception ever crosses this boundary. A NULL or nonsensical argument yields
+ *    `OIDCORE_INVALID_ARGUMENT`, never a crash.
+ */
+#ifndef OIDCORE_H
+#define OIDCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define OIDCORE_API __attribute__((visibility("default")))
+#define OIDCORE_NODISCARD __attribute__((warn_unused_result))
+#else
+#define OIDCORE_API
+#define OIDCORE_NODISCARD
+#endif
+
+/* Compile-time version. Compare with oidcore_version() / oidcore_abi_version() at run time. */
+#define OIDCORE_VERSION_MAJOR 0
+#define OIDCORE_VERSION_MINOR 1
+#define OIDCORE_VERSION_PATCH 0
+#define OIDCORE_VERSION_STRING "0.1.0"
+/* Bumped only when a change breaks binary compatibility. Additions keep it. */
+#define OIDCORE_ABI_VERSION 1
+
+/*
+ * Status codes. The numeric values are part of the ABI: they are never renumbered and
+ * never reused. oidcore_status_name() gives the stable string code (the one the Node and
+ * Python bindings expose as `.code`).
+ */
+typedef enum oidcore_status {
+  OIDCORE_OK = 0,
+  OIDCORE_MALFORMED = 1,          /* "malformed": not a compact JWS, bad base64url/JSON/header, unknown crit */
+  OIDCORE_TOO_LARGE = 2,          /* "too_large": token or response over its size limit */
+  OIDCORE_UNSUPPORTED_ALG = 3,    /* "unsupported_alg": `none` or an algorithm oidcore does not implement */
+  OIDCORE_ALG_NOT_ALLOWED = 4,    /* "alg_not_allowed": an algorithm outside the configured list */
+  OIDCORE_KEY_NOT_FOUND = 5,      /* "key_not_found": no usable key with that kid / of that type */
+  OIDCORE_BAD_SIGNATURE = 6,      /* "bad_signature" */
+  OIDCORE_EXPIRED = 7,            /* "expired": exp */
+  OIDCORE_NOT_YET_VALID = 8,      /* "not_yet_valid": nbf */
+  OIDCORE_ISSUED_IN_FUTURE = 9,   /* "issued_in_future": iat */
+  OIDCORE_BAD_ISSUER = 10,        /* "bad_issuer" */
+  OIDCORE_BAD_AUDIENCE = 11,      /* "bad_audience" (also a wrong azp) */
+  OIDCORE_BAD_TYPE = 12,          /* "bad_type": typ header */
+  OIDCORE_BAD_NONCE = 13,         /* "bad_nonce" */
+  OIDCORE_TOO_OLD = 14,           /* "too_old": max age from auth_time / iat exceeded */
+  OIDCORE_MISSING_CLAIM = 15,     /* "missing_claim": a required claim is absent or of the wrong JSON type */
+  OIDCORE_JWKS_UNAVAILABLE = 16,  /* "jwks_unavailable" */
+  OIDCORE_HTTP_ERROR = 17,        /* "http_error" */
+  OIDCORE_IDP_ERROR = 18,         /* "idp_error" */
+  OIDCORE_STORE_UNAVAILABLE = 19, /* "store_unavailable" */
+  OIDCORE_NOT_FOUND = 20,         /* "not_found" */
+  OIDCORE_UNSAFE_REDIRECT = 21,   /* "unsafe_redirect" */
+  OIDCORE_INVALID_CONFIG = 22,    /* "invalid_config": the message names the offending key */
+  OIDCORE_INVALID_ARGUMENT = 23,  /* "invalid_argument" */
+  OIDCORE_INTERNAL = 24           /* "internal": a bug, never expected */
+} oidcore_status;
+
+/* One past the highest status value defined by this header. */
+#define OIDCORE_STATUS_COUNT 25
+
+/* Size of the message buffer inside oidcore_error, NUL included. Longer messages are cut. */
+#define OIDCORE_ERROR_MESSAGE_SIZE 256
+
+/*
+ * Details of a failure, owned by the caller (typically on the stack). Filled by any call
+ * that receives a non-NULL pointer: on success `status` is OIDCORE_OK and `message` empty.
+ * The message is human-readable English; it never contains token bytes unescaped.
+ */
+typedef struct oidcore_error {
+  oidcore_status status;
+  long detail; /* numeric detail when there is one (e.g. an HTTP status), else 0 */
+  char message[OIDCORE_ERROR_MESSAGE_SIZE];
+} oidcore_error;
+
+/* The stable string code of a status ("expired", "bad_signature", ...). Static storage,
+ * never NULL: an unknown value gives "internal". */
+OIDCORE_API const char *oidcore_status_name(oidcore_status status);
+
+/* A static one-line English description of a status. Never NULL. */
+OIDCORE_API const char *oidcore_status_message(oidcore_status status);
+
+/* The library's version string, e.g. "0.1.0". Static storage. */
+OIDCORE_API const char *oidcore_version(void);
+
+/* The ABI version the library was built with (OIDCORE_ABI_VERSION of its header). */
+OIDCORE_API int oidcore_abi_version(void);
+
+/* ------------------------------------------------------------------------------------ */
+/* Token verification                                                                    */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * A verifier: one issuer, its audiences, its keys and its policy. Immutable once created;
+ * safe to use from any number of threads at once without locking.
+ */
+typedef struct oidcore_verifier oidcore_verifier;
+
+/*
+ * Creates a verifier from a JSON configuration object (snake_case keys; see the README for
+ * every key). An unknown key, a wrong type or an unusable value is OIDCORE_INVALID_CONFIG
+ * with a message naming the key.
+ *
+ * On success *out receives a new verifier, owned by the caller, to be released with
+ * oidcore_verifier_free(). On failure *out is set to NULL.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_new(const char *config_json,
+                                                                 size_t config_len,
+                                                                 oidcore_verifier **out,
+                                                                 oidcore_error *error);
+
+/* Releases a verifier. NULL is accepted. No call on it may still be running. */
+OIDCORE_API void oidcore_verifier_free(oidcore_verifier *verifier);
+
+/* The outcome of a successful verification: the claims and, when configured, the principal. */
+typedef struct oidcore_result oidcore_result;
+
+/*
+ * Verifies a compact JWS/JWT: framing, header, algorithm policy, key, signature, then the
+ * claims (exp, nbf, iat, iss, aud, typ, required claims, max age, azp).
+ *
+ * On OIDCORE_OK, *out receives a result owned by the caller (release it with
+ * oidcore_result_free()). On any other status *out is NULL and `error` (when given) says why.
+ * Thread-safe: any number of threads may verify through one verifier at once.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_verify(const oidcore_verifier *verifier,
+                                                                    const char *token,
+                                                                    size_t token_len,
+                                                                    oidcore_result **out,
+                                                                    oidcore_error *error);
+
+/*
+ * The verified claims as one JSON object (the token's payload), NUL-terminated; its length
+ * goes to *len when len is not NULL. Owned by the result: valid until oidcore_result_free().
+ */
+OIDCORE_API const char *oidcore_result_claims(const oidcore_result *result, size_t *len);
+
+/*
+ * The principal as a JSON object {"sub","email","name","organizationId","role"} when the
+ * verifier was configured with a `principal` mapping, else NULL. Owned by the result.
+ */
+OIDCORE_API const char *oidcore_result_principal(const oidcore_result *result, size_t *len);
+
+/* The JWS algorithm ("RS256", ...) and the kid of the key that verified (empty string when
+ * the key had none). Static or result-owned storage; NULL only when result is NULL. */
+OIDCORE_API const char *oidcore_result_alg(const oidcore_result *result);
+OIDCORE_API const char *oidcore_result_kid(const oidcore_result *result);
+
+/* Releases a result. NULL is accepted. */
+OIDCORE_API void oidcore_result_free(oidcore_result *result);
+
+/* ------------------------------------------------------------------------------------ */
+/* Keys                                                                                  */
+/* ------------------------------------------------------------------------------------ */
+
+/* Length of an RFC 7638 thumbprint in base64url (SHA-256, 32 bytes), without the NUL. */
+#define OIDCORE_THUMBPRINT_LEN 43
+
+/*
+ * Computes the RFC 7638 JWK thumbprint (SHA-256, base64url) of one public JWK.
+ * `out` must hold OIDCORE_THUMBPRINT_LEN + 1 bytes; it receives a NUL-terminated string.
+ * A JWK missing its required members, or of an unknown kty, is OIDCORE_MALFORMED.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_jwk_thumbprint(const char *jwk_json,
+                                                                   size_t jwk_len,
+                                                                   char out[OIDCORE_THUMBPRINT_LEN + 1],
+                                                                   oidcore_error *error);
+
+/*
+ * Describes a JWKS as the verifier would load it, for diagnostics: a JSON object
+ * {"keys":[{"kid","kty","alg","use","crv","bits","thumbprint"}...],
+ *  "skipped":[{"index","kid","reason"}...]}.
+ * `options_json` may be NULL or a JSON object with `min_rsa_bits` and `allow_symmetric`.
+ * On OIDCORE_OK *out receives a NUL-terminated string to release with oidcore_string_free().
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_jwks_describe(const char *jwks_json,
+                                                                  size_t jwks_len,
+                                                                  const char *options_json,
+                                                                  size_t options_len,
+                                                                  char **out,
+                                                                  size_t *out_len,
+                                                                  oidcore_error *error);
+
+/* Releases a string allocated by the library. NULL is accepted. */
+OIDCORE_API void oidcore_string_free(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OIDCORE_H */

@@ -1,0 +1,205 @@
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "json/strict_json.hpp"
+#include "verifier/verifier.hpp"
+
+namespace oidcore {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+namespace {
+
+Error bad(std::string_view key, std::string_view what) {
+  return Error(Status::invalid_config, "\"" + std::string(key) + "\" " + std::string(what));
+}
+
+Error read_string_list(element e, std::string_view key, std::vector<std::string>& out, bool allow_single) {
+  std::string_view s;
+  if (allow_single && !e.get_string().get(s)) {
+    if (s.empty()) return bad(key, "must not be empty");
+    out.emplace_back(s);
+    return {};
+  }
+  simdjson::dom::array arr;
+  if (e.get_array().get(arr)) return bad(key, allow_single ? "must be a string or an array of strings" : "must be an array of strings");
+  for (element item : arr) {
+    if (item.get_string().get(s)) return bad(key, "must contain only strings");
+    if (s.empty()) return bad(key, "must not contain empty strings");
+    out.emplace_back(s);
+  }
+  return {};
+}
+
+Error read_int(element e, std::string_view key, int64_t min, int64_t max, int64_t& out) {
+  auto n = json::as_number(e);
+  if (!n || *n != static_cast<double>(static_cast<int64_t>(*n)))
+    return bad(key, "must be a whole number");
+  if (*n < static_cast<double>(min) || *n > static_cast<double>(max))
+    return bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  out = static_cast<int64_t>(*n);
+  return {};
+}
+
+Error read_string(element e, std::string_view key, std::string& out) {
+  std::string_view s;
+  if (e.get_string().get(s)) return bad(key, "must be a string");
+  if (s.empty()) return bad(key, "must not be empty");
+  out.assign(s);
+  return {};
+}
+
+Error read_principal(element e, jose::PrincipalConfig& out) {
+  object obj;
+  if (e.get_object().get(obj)) return bad("principal", "must be an object");
+  for (auto field : obj) {
+    const std::string key = "principal." + std::string(field.key);
+    if (field.key == "organization_id_claim") {
+      if (auto err = read_string(field.value, key, out.organization_id_claim)) return err;
+    } else if (field.key == "groups_claim") {
+      if (auto err = read_string(field.value, key, out.groups_claim)) return err;
+    } else if (field.key == "default_role") {
+      if (auto err = read_string(field.value, key, out.default_role)) return err;
+    } else if (field.key == "roles") {
+      simdjson::dom::array arr;
+      if (field.value.get_array().get(arr)) return bad(key, "must be an array of {\"group\",\"role\"} objects");
+      for (element item : arr) {
+        object m;
+        std::string_view group, role;
+        if (item.get_object().get(m) || m.size() != 2 ||
+            json::get_string(m, "group", group) != json::Presence::present ||
+            json::get_string(m, "role", role) != json::Presence::present || group.empty() || role.empty())
+          return bad(key, "entries must be objects with exactly a non-empty \"group\" and \"role\"");
+        out.roles.emplace_back(group, role);
+      }
+    } else {
+      return bad(key, "is not a known option");
+    }
+  }
+  return {};
+}
+
+Error read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return bad("jwks_file", "cannot be read: " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return {};
+}
+
+}  // namespace
+
+Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
+  json::StrictParser parser;
+  element root;
+  if (auto err = parser.parse(text, root)) return Error(Status::invalid_config, "configuration: " + err.message);
+  object obj;
+  if (root.get_object().get(obj)) return Error(Status::invalid_config, "configuration must be a JSON object");
+
+  bool have_issuer = false, have_audience = false, have_algorithms = false;
+  std::string jwks_text;
+  bool have_jwks = false;
+  for (auto field : obj) {
+    const std::string_view key = field.key;
+    element v = field.value;
+    if (key == "issuer") {
+      if (auto err = read_string(v, key, out.claims.issuer)) return err;
+      have_issuer = true;
+    } else if (key == "audience") {
+      if (auto err = read_string_list(v, key, out.claims.audiences, true)) return err;
+      if (out.claims.audiences.empty()) return bad(key, "must name at least one audience");
+      have_audience = true;
+    } else if (key == "algorithms") {
+      std::vector<std::string> names;
+      if (auto err = read_string_list(v, key, names, false)) return err;
+      out.algorithms = jose::AlgSet{};
+      for (const auto& n : names) {
+        if (jose::is_none_alg(n)) return bad(key, "must not contain \"none\"");
+        auto a = jose::alg_from_name(n);
+        if (!a) return bad(key, "contains the unsupported algorithm \"" + printable(n) + "\"");
+        out.algorithms.add(*a);
+      }
+      if (out.algorithms.empty()) return bad(key, "must name at least one algorithm");
+      have_algorithms = true;
+    } else if (key == "clock_tolerance") {
+      // More than five minutes of leeway hides real clock problems and stretches every token.
+      if (auto err = read_int(v, key, 0, 300, out.claims.clock_tolerance)) return err;
+    } else if (key == "required_claims") {
+      if (auto err = read_string_list(v, key, out.claims.required_claims, false)) return err;
+    } else if (key == "typ") {
+      std::string typ;
+      if (auto err = read_string(v, key, typ)) return err;
+      out.typ = typ;
+    } else if (key == "max_token_bytes") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 64, 1 << 20, n)) return err;
+      out.max_token_bytes = static_cast<size_t>(n);
+    } else if (key == "now") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 0, int64_t{1} << 40, n)) return err;
+      out.fixed_now = n;
+    } else if (key == "max_age") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 0, int64_t{1} << 32, n)) return err;
+      out.claims.max_age = n;
+    } else if (key == "azp") {
+      std::string azp;
+      if (auto err = read_string(v, key, azp)) return err;
+      out.claims.azp = azp;
+    } else if (key == "min_rsa_bits") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 1024, 8192, n)) return err;
+      out.key_policy.min_rsa_bits = static_cast<int>(n);
+    } else if (key == "principal") {
+      jose::PrincipalConfig p;
+      if (auto err = read_principal(v, p)) return err;
+      out.principal = std::move(p);
+    } else if (key == "jwks") {
+      if (have_jwks) return bad(key, "conflicts with \"jwks_file\"");
+      std::string_view s;
+      if (!v.get_string().get(s))
+        jwks_text.assign(s);
+      else if (v.is_object())
+        jwks_text = simdjson::minify(v);
+      else
+        return bad(key, "must be a JWK Set object or its JSON text");
+      have_jwks = true;
+    } else if (key == "jwks_file") {
+      if (have_jwks) return bad(key, "conflicts with \"jwks\"");
+      std::string path;
+      if (auto err = read_string(v, key, path)) return err;
+      if (auto err = read_file(path, jwks_text)) return err;
+      have_jwks = true;
+    } else {
+      return bad(key, "is not a known option");
+    }
+  }
+  if (!have_issuer) return bad("issuer", "is required");
+  if (!have_audience) return bad("audience", "is required");
+  if (!have_jwks) return Error(Status::invalid_config, "one of \"jwks\" or \"jwks_file\" is required");
+  (void)have_algorithms;
+
+  // Symmetric keys are loaded only when an HS* algorithm was explicitly allowed.
+  out.key_policy.allow_symmetric = out.algorithms.contains(jose::Alg::HS256) ||
+                                   out.algorithms.contains(jose::Alg::HS384) ||
+                                   out.algorithms.contains(jose::Alg::HS512);
+  if (auto err = jose::parse_jwks(jwks_text, out.key_policy, out.keys)) {
+    return Error(Status::invalid_config, "\"jwks\": " + err.message);
+  }
+  bool any_usable = false;
+  for (const auto& k : out.keys.keys)
+    for (int i = 0; i < jose::kAlgCount; ++i)
+      if (out.algorithms.contains(static_cast<jose::Alg>(i)) && k->usable_with(static_cast<jose::Alg>(i)))
+        any_usable = true;
+  if (!any_usable) {
+    std::string why = "\"jwks\" has no key usable with the allowed algorithms";
+    for (const auto& s : out.keys.skipped) why += "; skipped " + (s.kid.empty() ? "#" + std::to_string(s.index) : "\"" + printable(s.kid) + "\"") + ": " + s.reason;
+    return Error(Status::invalid_config, why);
+  }
+  return {};
+}
+
+}  // namespace oidcore
