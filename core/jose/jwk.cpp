@@ -327,7 +327,7 @@ Error parse_jwks(std::string_view json_text, const KeyPolicy& policy, KeySet& ou
   object obj;
   if (root.get_object().get(obj)) return Error(Status::malformed, "a JWK Set must be a JSON object");
 
-  std::vector<object> entries;
+  std::vector<std::pair<size_t, object>> entries;  // with their index in "keys"
   element keys;
   std::string_view kty_probe;
   if (!obj.at_key("keys").get(keys)) {
@@ -342,18 +342,17 @@ Error parse_jwks(std::string_view json_text, const KeyPolicy& policy, KeySet& ou
       if (e.get_object().get(k)) {
         out.skipped.push_back({index, "", "entry is not a JSON object"});
       } else {
-        entries.push_back(k);
+        entries.emplace_back(index, k);
       }
       ++index;
     }
   } else if (json::get_string(obj, "kty", kty_probe) != Presence::absent) {
-    entries.push_back(obj);  // a bare JWK
+    entries.emplace_back(0, obj);  // a bare JWK
   }
   // else: `{}` or an object without keys — an empty set.
 
-  std::vector<JwkPtr> loaded;
-  size_t index = 0;
-  for (object k : entries) {
+  std::vector<std::pair<size_t, JwkPtr>> loaded;
+  for (auto [index, k] : entries) {
     JwkLoad r = load_object(k, policy);
     if (r.error) {
       if (!r.skippable) {
@@ -361,20 +360,19 @@ Error parse_jwks(std::string_view json_text, const KeyPolicy& policy, KeySet& ou
         return r.error;
       }
       std::string_view kid;
-      json::get_string(k, "kid", kid);
+      (void)json::get_string(k, "kid", kid);
       out.skipped.push_back({index, std::string(kid), r.error.message});
     } else {
-      loaded.push_back(std::move(r.key));
+      loaded.emplace_back(index, std::move(r.key));
     }
-    ++index;
   }
   // Two keys of one type under one kid are ambiguous: use neither.
   std::set<std::pair<std::string, KeyType>> seen, dup;
-  for (auto& k : loaded)
+  for (auto& [i, k] : loaded)
     if (k->has_kid && !seen.insert({k->kid, k->kty}).second) dup.insert({k->kid, k->kty});
-  for (auto& k : loaded) {
+  for (auto& [i, k] : loaded) {
     if (k->has_kid && dup.count({k->kid, k->kty})) {
-      out.skipped.push_back({0, k->kid, "duplicate kid for the same key type"});
+      out.skipped.push_back({i, k->kid, "duplicate kid for the same key type"});
       continue;
     }
     out.keys.push_back(std::move(k));
