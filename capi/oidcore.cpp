@@ -70,16 +70,27 @@ char* copy_out(const std::string& s) {
   return p;
 }
 
+// A status passed in from C may hold any int (the header promises "internal" for unknown
+// values). In C++ the valid values of oidcore_status, an enum without a fixed underlying
+// type, stop at 31: reading 1000 or -1 through that type is undefined behaviour. So the
+// bits are taken as an int and only then turned into the core's int-based Status.
+static_assert(sizeof(oidcore_status) == sizeof(int), "oidcore_status is passed as an int");
+oidcore::Status status_from_c(const oidcore_status& status) noexcept {
+  int raw;
+  std::memcpy(&raw, &status, sizeof raw);
+  return static_cast<oidcore::Status>(raw);
+}
+
 }  // namespace
 
 extern "C" {
 
 const char* oidcore_status_name(oidcore_status status) {
-  return oidcore::status_name(static_cast<oidcore::Status>(status)).data();
+  return oidcore::status_name(status_from_c(status)).data();
 }
 
 const char* oidcore_status_message(oidcore_status status) {
-  return oidcore::status_message(static_cast<oidcore::Status>(status)).data();
+  return oidcore::status_message(status_from_c(status)).data();
 }
 
 const char* oidcore_version(void) { return OIDCORE_VERSION_STRING; }

@@ -366,12 +366,17 @@ Error parse_jwks(std::string_view json_text, const KeyPolicy& policy, KeySet& ou
       loaded.emplace_back(index, std::move(r.key));
     }
   }
-  // Two keys of one type under one kid are ambiguous: use neither.
-  std::set<std::pair<std::string, KeyType>> seen, dup;
-  for (auto& [i, k] : loaded)
-    if (k->has_kid && !seen.insert({k->kid, k->kty}).second) dup.insert({k->kid, k->kty});
+  // Two entries of one type under one kid are ambiguous (RFC 7517 §4.5): use neither — also
+  // when only one of them loads here, since a more lenient parser would load both.
+  std::set<std::pair<std::string, std::string>> seen, dup;
+  for (const auto& [index, k] : entries) {
+    std::string_view kid, kty;
+    if (json::get_string(k, "kid", kid) == Presence::present && json::get_string(k, "kty", kty) == Presence::present &&
+        !seen.emplace(std::string(kid), std::string(kty)).second)
+      dup.emplace(std::string(kid), std::string(kty));
+  }
   for (auto& [i, k] : loaded) {
-    if (k->has_kid && dup.count({k->kid, k->kty})) {
+    if (k->has_kid && dup.count({k->kid, std::string(key_type_name(k->kty))})) {
       out.skipped.push_back({i, k->kid, "duplicate kid for the same key type"});
       continue;
     }

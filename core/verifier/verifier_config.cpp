@@ -35,10 +35,11 @@ Error read_string_list(element e, std::string_view key, std::vector<std::string>
 
 Error read_int(element e, std::string_view key, int64_t min, int64_t max, int64_t& out) {
   auto n = json::as_number(e);
-  if (!n || *n != static_cast<double>(static_cast<int64_t>(*n)))
-    return bad(key, "must be a whole number");
+  if (!n) return bad(key, "must be a whole number");
+  // Range first: converting a double outside int64's range to int64 is undefined behaviour.
   if (*n < static_cast<double>(min) || *n > static_cast<double>(max))
     return bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  if (*n != static_cast<double>(static_cast<int64_t>(*n))) return bad(key, "must be a whole number");
   out = static_cast<int64_t>(*n);
   return {};
 }

@@ -1,0 +1,681 @@
+/*
+ * The C ABI exercised from plain C99, exactly as a C program or an FFI sees it: only
+ * <oidcore.h> and liboidcore.so, nothing from the C++ core.
+ *
+ * usage: c_api_test SAMPLE_DIR ISSUER AUDIENCE
+ *   SAMPLE_DIR holds what `sample_token SAMPLE_DIR ISSUER AUDIENCE` wrote (jwks.json and
+ *   rs256.jwt, es256.jwt, eddsa.jwt, expired.jwt, tampered.jwt, wrong-audience.jwt,
+ *   alg-none.jwt), freshly generated for this run.
+ */
+#include <oidcore.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                           \
+  do {                                                                        \
+    ++checks;                                                                 \
+    if (!(cond)) {                                                            \
+      ++failures;                                                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                         \
+  } while (0)
+
+#define CHECK_STATUS(got, want)                                                               \
+  do {                                                                                        \
+    oidcore_status got_ = (got);                                                              \
+    ++checks;                                                                                 \
+    if (got_ != (want)) {                                                                     \
+      ++failures;                                                                             \
+      fprintf(stderr, "%s:%d: status %s (%d), expected %s (%d)\n", __FILE__, __LINE__,        \
+              oidcore_status_name(got_), (int)got_, oidcore_status_name(want), (int)(want)); \
+    }                                                                                         \
+  } while (0)
+
+/* A string literal as the (pointer, length) pair the API takes. */
+#define LIT(s) (s), (sizeof(s) - 1)
+
+static const char *sample_dir;
+static const char *issuer;
+static const char *audience;
+
+/* ------------------------------------------------------------------------------------ */
+/* Helpers                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/* Reads a whole file; trailing newlines are dropped (the sample writer adds one). */
+static char *read_file(const char *name, size_t *len_out) {
+  char path[4096];
+  FILE *f;
+  char *buf;
+  size_t cap = 4096, len = 0, n;
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", sample_dir, name) >= sizeof path) return NULL;
+  f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "cannot open %s\n", path);
+    exit(2);
+  }
+  buf = (char *)malloc(cap + 1);
+  while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+    len += n;
+    if (len == cap) {
+      char *bigger = (char *)realloc(buf, cap * 2 + 1);
+      if (!bigger) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (!buf) {
+    fprintf(stderr, "out of memory reading %s\n", path);
+    exit(2);
+  }
+  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) --len;
+  buf[len] = '\0';
+  if (len_out) *len_out = len;
+  return buf;
+}
+
+static int contains(const char *haystack, const char *needle) {
+  return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+/* Whether `message` is a proper C string inside the error's buffer and not empty. */
+static int message_ok(const oidcore_error *err) {
+  return memchr(err->message, '\0', OIDCORE_ERROR_MESSAGE_SIZE) != NULL && err->message[0] != '\0';
+}
+
+/* A clean error struct filled with junk, so a test sees what the call wrote. */
+static void dirty(oidcore_error *err) {
+  memset(err, 0x5a, sizeof *err);
+  err->status = OIDCORE_INTERNAL;
+  err->detail = 12345;
+}
+
+static void base64url(const unsigned char *in, size_t len, char *out) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t i = 0, o = 0;
+  while (i + 2 < len) {
+    unsigned v = ((unsigned)in[i] << 16) | ((unsigned)in[i + 1] << 8) | in[i + 2];
+    out[o++] = alphabet[(v >> 18) & 63];
+    out[o++] = alphabet[(v >> 12) & 63];
+    out[o++] = alphabet[(v >> 6) & 63];
+    out[o++] = alphabet[v & 63];
+    i += 3;
+  }
+  if (len - i == 1) {
+    unsigned v = (unsigned)in[i] << 16;
+    out[o++] = alphabet[(v >> 18) & 63];
+    out[o++] = alphabet[(v >> 12) & 63];
+  } else if (len - i == 2) {
+    unsigned v = ((unsigned)in[i] << 16) | ((unsigned)in[i + 1] << 8);
+    out[o++] = alphabet[(v >> 18) & 63];
+    out[o++] = alphabet[(v >> 12) & 63];
+    out[o++] = alphabet[(v >> 6) & 63];
+  }
+  out[o] = '\0';
+}
+
+/* A verifier for the sample issuer/audience/keys plus `extra` members ("" for none). */
+static oidcore_status make_verifier(const char *extra, oidcore_verifier **out, oidcore_error *err) {
+  char config[8192];
+  int n = snprintf(config, sizeof config, "{\"jwks_file\":\"%s/jwks.json\",\"issuer\":\"%s\",\"audience\":\"%s\"%s%s}",
+                   sample_dir, issuer, audience, extra[0] ? "," : "", extra);
+  if (n < 0 || (size_t)n >= sizeof config) {
+    fprintf(stderr, "configuration too long\n");
+    exit(2);
+  }
+  return oidcore_verifier_new(config, (size_t)n, out, err);
+}
+
+/* Verifies `token` with a fresh verifier built from `extra`; returns the status and leaves
+ * the error in *err. A successful result is released here. */
+static oidcore_status verify_with(const char *extra, const char *token, size_t len, oidcore_error *err) {
+  oidcore_verifier *v = NULL;
+  oidcore_result *r = NULL;
+  oidcore_status st = make_verifier(extra, &v, err);
+  if (st != OIDCORE_OK) {
+    fprintf(stderr, "verifier config {%s} refused: %s: %s\n", extra, oidcore_status_name(st), err->message);
+    return st;
+  }
+  dirty(err);
+  st = oidcore_verifier_verify(v, token, len, &r, err);
+  CHECK(err->status == st);
+  CHECK((st == OIDCORE_OK) == (r != NULL));
+  oidcore_result_free(r);
+  oidcore_verifier_free(v);
+  return st;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Versions and status table                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+static void test_versions(void) {
+  char composed[64];
+  snprintf(composed, sizeof composed, "%d.%d.%d", OIDCORE_VERSION_MAJOR, OIDCORE_VERSION_MINOR, OIDCORE_VERSION_PATCH);
+  CHECK(strcmp(composed, OIDCORE_VERSION_STRING) == 0);
+  CHECK(oidcore_version() != NULL);
+  CHECK(strcmp(oidcore_version(), OIDCORE_VERSION_STRING) == 0);
+  CHECK(oidcore_abi_version() == OIDCORE_ABI_VERSION);
+}
+
+/* The codes of DESIGN.md, in enum order. Never renumbered: a change here is an ABI break. */
+static const char *const expected_names[] = {
+    "ok",           "malformed",     "too_large",        "unsupported_alg", "alg_not_allowed",
+    "key_not_found", "bad_signature", "expired",          "not_yet_valid",   "issued_in_future",
+    "bad_issuer",   "bad_audience",  "bad_type",         "bad_nonce",       "too_old",
+    "missing_claim", "jwks_unavailable", "http_error",   "idp_error",       "store_unavailable",
+    "not_found",    "unsafe_redirect", "invalid_config", "invalid_argument", "internal"};
+
+static void test_status_table(void) {
+  int i, j;
+  CHECK(sizeof expected_names / sizeof expected_names[0] == OIDCORE_STATUS_COUNT);
+  CHECK(OIDCORE_OK == 0);
+  CHECK(OIDCORE_INTERNAL == OIDCORE_STATUS_COUNT - 1);
+  /* A sample of the numeric values that are part of the ABI. */
+  CHECK(OIDCORE_MALFORMED == 1 && OIDCORE_BAD_SIGNATURE == 6 && OIDCORE_EXPIRED == 7 && OIDCORE_BAD_AUDIENCE == 11);
+  CHECK(OIDCORE_INVALID_CONFIG == 22 && OIDCORE_INVALID_ARGUMENT == 23);
+  for (i = 0; i < OIDCORE_STATUS_COUNT; ++i) {
+    const char *name = oidcore_status_name((oidcore_status)i);
+    const char *message = oidcore_status_message((oidcore_status)i);
+    CHECK(name != NULL && name[0] != '\0');
+    CHECK(message != NULL && message[0] != '\0');
+    if (name == NULL || message == NULL) continue;
+    if (strcmp(name, expected_names[i]) != 0) {
+      ++failures;
+      fprintf(stderr, "status %d is named \"%s\", DESIGN.md says \"%s\"\n", i, name, expected_names[i]);
+    }
+    /* Names are machine codes: lower-case snake_case. */
+    for (j = 0; name[j]; ++j) CHECK((name[j] >= 'a' && name[j] <= 'z') || name[j] == '_');
+    for (j = 0; j < i; ++j) {
+      CHECK(strcmp(name, oidcore_status_name((oidcore_status)j)) != 0);
+      CHECK(strcmp(message, oidcore_status_message((oidcore_status)j)) != 0);
+    }
+  }
+  /* Values outside the table: "internal", never NULL, never a crash. */
+  {
+    const int unknown[] = {OIDCORE_STATUS_COUNT, OIDCORE_STATUS_COUNT + 1, 1000, -1, INT_MAX, INT_MIN};
+    for (i = 0; i < (int)(sizeof unknown / sizeof unknown[0]); ++i) {
+      const char *name = oidcore_status_name((oidcore_status)unknown[i]);
+      const char *message = oidcore_status_message((oidcore_status)unknown[i]);
+      CHECK(name != NULL && strcmp(name, "internal") == 0);
+      CHECK(message != NULL && strcmp(message, oidcore_status_message(OIDCORE_INTERNAL)) == 0);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Verification                                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+static void check_valid(const oidcore_verifier *v, const char *file, const char *alg, const char *kid) {
+  size_t len = 0, claims_len = 0;
+  char *token = read_file(file, &len);
+  oidcore_result *r = NULL;
+  oidcore_error err;
+  oidcore_status st;
+  char expect[1024];
+  dirty(&err);
+  st = oidcore_verifier_verify(v, token, len, &r, &err);
+  CHECK_STATUS(st, OIDCORE_OK);
+  CHECK(err.status == OIDCORE_OK && err.message[0] == '\0' && err.detail == 0);
+  CHECK(r != NULL);
+  if (r) {
+    const char *claims = oidcore_result_claims(r, &claims_len);
+    CHECK(claims != NULL);
+    CHECK(claims != NULL && strlen(claims) == claims_len);
+    CHECK(claims != NULL && claims[0] == '{' && claims[claims_len - 1] == '}');
+    snprintf(expect, sizeof expect, "\"iss\":\"%s\"", issuer);
+    CHECK(contains(claims, expect));
+    snprintf(expect, sizeof expect, "\"aud\":\"%s\"", audience);
+    CHECK(contains(claims, expect));
+    CHECK(contains(claims, "\"sub\":\"4f1d9c0e\""));
+    CHECK(contains(claims, "\"email\":\"ada@example.com\""));
+    CHECK(contains(claims, "\"groups\":[\"engineering\",\"app-admins\"]"));
+    CHECK(oidcore_result_claims(r, NULL) == claims); /* len is optional */
+    CHECK(oidcore_result_alg(r) != NULL && strcmp(oidcore_result_alg(r), alg) == 0);
+    CHECK(oidcore_result_kid(r) != NULL && strcmp(oidcore_result_kid(r), kid) == 0);
+    /* No principal mapping configured: none is given. */
+    claims_len = 99;
+    CHECK(oidcore_result_principal(r, &claims_len) == NULL && claims_len == 0);
+  }
+  oidcore_result_free(r);
+  free(token);
+}
+
+static void test_verify_valid(void) {
+  oidcore_verifier *v = NULL;
+  oidcore_error err;
+  dirty(&err);
+  CHECK_STATUS(make_verifier("", &v, &err), OIDCORE_OK);
+  CHECK(v != NULL && err.status == OIDCORE_OK && err.message[0] == '\0');
+  if (!v) return;
+  check_valid(v, "rs256.jwt", "RS256", "rsa-2026");
+  check_valid(v, "es256.jwt", "ES256", "ec-2026");
+  check_valid(v, "eddsa.jwt", "EdDSA", "ed-2026");
+  oidcore_verifier_free(v);
+
+  /* error is optional: the status alone says what happened. */
+  {
+    size_t len;
+    char *token = read_file("es256.jwt", &len);
+    oidcore_result *r = NULL;
+    CHECK_STATUS(make_verifier("", &v, NULL), OIDCORE_OK);
+    CHECK_STATUS(oidcore_verifier_verify(v, token, len, &r, NULL), OIDCORE_OK);
+    oidcore_result_free(r);
+    r = NULL;
+    CHECK_STATUS(oidcore_verifier_verify(v, LIT("x"), &r, NULL), OIDCORE_MALFORMED);
+    CHECK(r == NULL);
+    oidcore_verifier_free(v);
+    free(token);
+  }
+}
+
+static void test_principal(void) {
+  oidcore_verifier *v = NULL;
+  oidcore_result *r = NULL;
+  oidcore_error err;
+  size_t len = 0, plen = 0;
+  char *token = read_file("eddsa.jwt", &len);
+  const char *principal;
+  CHECK_STATUS(make_verifier("\"principal\":{\"groups_claim\":\"groups\",\"default_role\":\"user\","
+                             "\"roles\":[{\"group\":\"app-admins\",\"role\":\"admin\"}]}",
+                             &v, &err),
+               OIDCORE_OK);
+  if (v) {
+    CHECK_STATUS(oidcore_verifier_verify(v, token, len, &r, &err), OIDCORE_OK);
+    principal = oidcore_result_principal(r, &plen);
+    CHECK(principal != NULL && strlen(principal) == plen);
+    CHECK(contains(principal, "\"sub\":\"4f1d9c0e\""));
+    CHECK(contains(principal, "\"email\":\"ada@example.com\""));
+    CHECK(contains(principal, "\"name\":\"Ada Lovelace\""));
+    CHECK(contains(principal, "\"organizationId\":\"4f1d9c0e\""));
+    CHECK(contains(principal, "\"role\":\"admin\""));
+    CHECK(oidcore_result_principal(r, NULL) == principal);
+  }
+  oidcore_result_free(r);
+  oidcore_verifier_free(v);
+  free(token);
+}
+
+static void check_rejected(const char *extra, const char *file, oidcore_status want, const char *message_part) {
+  size_t len;
+  char *token = read_file(file, &len);
+  oidcore_error err;
+  oidcore_status st = verify_with(extra, token, len, &err);
+  if (st != want) fprintf(stderr, "  (token %s, config {%s}: %s)\n", file, extra, err.message);
+  CHECK_STATUS(st, want);
+  CHECK(err.status == want);
+  CHECK(message_ok(&err));
+  if (message_part && !contains(err.message, message_part)) {
+    ++failures;
+    fprintf(stderr, "message \"%s\" does not mention \"%s\"\n", err.message, message_part);
+  }
+  free(token);
+}
+
+static void test_rejections(void) {
+  check_rejected("", "tampered.jwt", OIDCORE_BAD_SIGNATURE, NULL);
+  check_rejected("", "expired.jwt", OIDCORE_EXPIRED, "expired");
+  check_rejected("", "wrong-audience.jwt", OIDCORE_BAD_AUDIENCE, "another-api");
+  check_rejected("", "alg-none.jwt", OIDCORE_UNSUPPORTED_ALG, "none");
+  /* Policy knobs. */
+  check_rejected("\"algorithms\":[\"ES256\"]", "rs256.jwt", OIDCORE_ALG_NOT_ALLOWED, "RS256");
+  check_rejected("\"typ\":\"at+jwt\"", "rs256.jwt", OIDCORE_BAD_TYPE, "at+jwt");
+  check_rejected("\"required_claims\":[\"tenant\"]", "rs256.jwt", OIDCORE_MISSING_CLAIM, "tenant");
+  check_rejected("\"max_token_bytes\":64", "rs256.jwt", OIDCORE_TOO_LARGE, NULL);
+  check_rejected("\"now\":1", "rs256.jwt", OIDCORE_ISSUED_IN_FUTURE, NULL);
+  check_rejected("\"now\":99999999999", "es256.jwt", OIDCORE_EXPIRED, NULL);
+  check_rejected("\"azp\":\"someone-else\",\"required_claims\":[\"azp\"]", "eddsa.jwt", OIDCORE_MISSING_CLAIM, "azp");
+  /* The wrong-audience token passes once its audience is accepted too: only `aud` failed. */
+  {
+    size_t len;
+    char *token = read_file("wrong-audience.jwt", &len);
+    oidcore_verifier *v = NULL;
+    oidcore_result *r = NULL;
+    oidcore_error err;
+    char config[4096];
+    int n = snprintf(config, sizeof config,
+                     "{\"jwks_file\":\"%s/jwks.json\",\"issuer\":\"%s\",\"audience\":[\"%s\",\"another-api\"]}",
+                     sample_dir, issuer, audience);
+    CHECK_STATUS(oidcore_verifier_new(config, (size_t)n, &v, &err), OIDCORE_OK);
+    CHECK_STATUS(oidcore_verifier_verify(v, token, len, &r, &err), OIDCORE_OK);
+    CHECK(contains(oidcore_result_claims(r, NULL), "\"aud\":\"another-api\""));
+    oidcore_result_free(r);
+    oidcore_verifier_free(v);
+    free(token);
+  }
+  /* Another issuer configured. */
+  {
+    size_t len;
+    char *token = read_file("rs256.jwt", &len);
+    oidcore_verifier *v = NULL;
+    oidcore_result *r = NULL;
+    oidcore_error err;
+    char config[4096];
+    int n = snprintf(config, sizeof config,
+                     "{\"jwks_file\":\"%s/jwks.json\",\"issuer\":\"https://evil.example\",\"audience\":[\"x\",\"%s\"]}",
+                     sample_dir, audience);
+    CHECK_STATUS(oidcore_verifier_new(config, (size_t)n, &v, &err), OIDCORE_OK);
+    CHECK_STATUS(oidcore_verifier_verify(v, token, len, &r, &err), OIDCORE_BAD_ISSUER);
+    CHECK(r == NULL && message_ok(&err));
+    oidcore_verifier_free(v);
+    free(token);
+  }
+}
+
+/* A token whose header names a kid the key set does not have, with the original payload
+ * and signature: no key may be tried. */
+static void test_unknown_kid(void) {
+  static const char header[] = "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"not-in-the-set\"}";
+  size_t len;
+  char *token = read_file("rs256.jwt", &len);
+  char *forged = (char *)malloc(len + sizeof header * 2);
+  char *rest = strchr(token, '.');
+  oidcore_error err;
+  CHECK(forged != NULL && rest != NULL);
+  if (forged && rest) {
+    base64url((const unsigned char *)header, sizeof header - 1, forged);
+    strcat(forged, rest);
+    CHECK_STATUS(verify_with("", forged, strlen(forged), &err), OIDCORE_KEY_NOT_FOUND);
+    CHECK(contains(err.message, "not-in-the-set"));
+  }
+  free(forged);
+  free(token);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Misuse: NULL and garbage never crash                                                  */
+/* ------------------------------------------------------------------------------------ */
+
+static void test_null_and_garbage(void) {
+  static const char config_ok[] = "{}"; /* content irrelevant where NULL is checked first */
+  oidcore_verifier *v = (oidcore_verifier *)&failures; /* must be overwritten with NULL */
+  oidcore_result *r = (oidcore_result *)&failures;
+  oidcore_error err;
+  char tp[OIDCORE_THUMBPRINT_LEN + 1];
+  char *s = (char *)&failures;
+  size_t n = 77;
+  size_t len;
+  char *token = read_file("rs256.jwt", &len);
+  static const char garbage[] = "\x00\xff\x01.\x80\x7f..\xc3\x28";
+
+  /* oidcore_verifier_new */
+  dirty(&err);
+  CHECK_STATUS(oidcore_verifier_new(NULL, 0, &v, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(v == NULL && err.status == OIDCORE_INVALID_ARGUMENT && message_ok(&err));
+  CHECK_STATUS(oidcore_verifier_new(NULL, 10, &v, NULL), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_new(config_ok, sizeof config_ok - 1, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_new(config_ok, sizeof config_ok - 1, NULL, NULL), OIDCORE_INVALID_ARGUMENT);
+  /* Garbage configuration text is a configuration error, not a crash. */
+  v = (oidcore_verifier *)&failures;
+  CHECK_STATUS(oidcore_verifier_new(garbage, sizeof garbage - 1, &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(v == NULL && message_ok(&err));
+  CHECK_STATUS(oidcore_verifier_new(LIT(""), &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK_STATUS(oidcore_verifier_new(LIT("[]"), &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK_STATUS(oidcore_verifier_new(LIT("{\"issuer\":1}"), &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "issuer"));
+  /* The length is honoured: the text after it is never read. */
+  CHECK_STATUS(oidcore_verifier_new(LIT("{}garbage"), &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(!contains(err.message, "garbage"));
+
+  /* oidcore_verifier_verify */
+  CHECK_STATUS(make_verifier("", &v, &err), OIDCORE_OK);
+  CHECK_STATUS(oidcore_verifier_verify(NULL, token, len, &r, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(r == NULL && err.status == OIDCORE_INVALID_ARGUMENT && message_ok(&err));
+  r = (oidcore_result *)&failures;
+  CHECK_STATUS(oidcore_verifier_verify(v, NULL, 10, &r, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(r == NULL);
+  CHECK_STATUS(oidcore_verifier_verify(v, token, len, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_verify(v, token, len, NULL, NULL), OIDCORE_INVALID_ARGUMENT);
+  /* An empty token (NULL with length 0 included) is a malformed token. */
+  CHECK_STATUS(oidcore_verifier_verify(v, NULL, 0, &r, &err), OIDCORE_MALFORMED);
+  CHECK(r == NULL);
+  CHECK_STATUS(oidcore_verifier_verify(v, LIT(""), &r, &err), OIDCORE_MALFORMED);
+  CHECK_STATUS(oidcore_verifier_verify(v, garbage, sizeof garbage - 1, &r, &err), OIDCORE_MALFORMED);
+  CHECK(r == NULL && message_ok(&err));
+  /* The token's own bytes may contain NUL: nothing is read as a C string. */
+  {
+    char *with_nul = (char *)malloc(len + 1);
+    if (with_nul) {
+      memcpy(with_nul, token, len);
+      with_nul[len] = '\0';
+      CHECK_STATUS(oidcore_verifier_verify(v, with_nul, len + 1, &r, &err), OIDCORE_MALFORMED);
+      CHECK(r == NULL);
+      /* ...and the length is honoured: a prefix (here, of the signature) is not the token. */
+      CHECK_STATUS(oidcore_verifier_verify(v, with_nul, len - 2, &r, &err), OIDCORE_BAD_SIGNATURE);
+      free(with_nul);
+    }
+  }
+  /* Oversized input is refused before anything is decoded. */
+  {
+    const size_t big = 4u << 20;
+    char *huge = (char *)malloc(big);
+    if (huge) {
+      memset(huge, 'A', big);
+      CHECK_STATUS(oidcore_verifier_verify(v, huge, big, &r, &err), OIDCORE_TOO_LARGE);
+      free(huge);
+    }
+  }
+  oidcore_verifier_free(v);
+
+  /* Result accessors on NULL. */
+  n = 77;
+  CHECK(oidcore_result_claims(NULL, &n) == NULL && n == 0);
+  CHECK(oidcore_result_claims(NULL, NULL) == NULL);
+  n = 77;
+  CHECK(oidcore_result_principal(NULL, &n) == NULL && n == 0);
+  CHECK(oidcore_result_alg(NULL) == NULL);
+  CHECK(oidcore_result_kid(NULL) == NULL);
+
+  /* Keys. */
+  memset(tp, 'z', sizeof tp);
+  CHECK_STATUS(oidcore_jwk_thumbprint(NULL, 10, tp, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(message_ok(&err));
+  CHECK_STATUS(oidcore_jwk_thumbprint(LIT("{}"), NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_jwk_thumbprint(garbage, sizeof garbage - 1, tp, &err), OIDCORE_MALFORMED);
+  CHECK(tp[0] == '\0');
+  CHECK_STATUS(oidcore_jwks_describe(NULL, 3, NULL, 0, &s, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(s == NULL && n == 0);
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{}"), NULL, 0, NULL, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  s = (char *)&failures;
+  CHECK_STATUS(oidcore_jwks_describe(garbage, sizeof garbage - 1, NULL, 0, &s, &n, &err), OIDCORE_MALFORMED);
+  CHECK(s == NULL);
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{}"), garbage, sizeof garbage - 1, &s, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(s == NULL && message_ok(&err));
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{}"), LIT("[1]"), &s, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{}"), LIT("{\"min_rsa_bits\":\"many\"}"), &s, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "min_rsa_bits"));
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{}"), LIT("{\"min_rsa_bits\":512}"), &s, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{}"), LIT("{\"allow_symmetric\":1}"), &s, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "allow_symmetric"));
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{}"), LIT("{\"allow_symetric\":true}"), &s, &n, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "allow_symetric"));
+
+  /* Every free function accepts NULL. */
+  oidcore_verifier_free(NULL);
+  oidcore_result_free(NULL);
+  oidcore_string_free(NULL);
+  free(token);
+}
+
+static void test_config_errors(void) {
+  oidcore_verifier *v = NULL;
+  oidcore_error err;
+  /* A typo must not silently weaken a check: unknown keys are refused, by name. */
+  static const char *const typos[] = {"\"clock_tolerence\":5", "\"audiences\":[\"x\"]", "\"Issuer\":\"x\"",
+                                      "\"max_token_size\":100", "\"allow_none\":true"};
+  static const char *const names[] = {"clock_tolerence", "audiences", "Issuer", "max_token_size", "allow_none"};
+  size_t i;
+  for (i = 0; i < sizeof typos / sizeof typos[0]; ++i) {
+    dirty(&err);
+    v = (oidcore_verifier *)&failures;
+    CHECK_STATUS(make_verifier(typos[i], &v, &err), OIDCORE_INVALID_CONFIG);
+    CHECK(v == NULL && err.status == OIDCORE_INVALID_CONFIG && err.detail == 0);
+    if (!contains(err.message, names[i])) {
+      ++failures;
+      fprintf(stderr, "invalid_config message \"%s\" does not name \"%s\"\n", err.message, names[i]);
+    }
+  }
+  CHECK_STATUS(make_verifier("\"principal\":{\"grups_claim\":\"groups\"}", &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "grups_claim"));
+  /* Wrong types and unusable values name the key too. */
+  CHECK_STATUS(make_verifier("\"clock_tolerance\":\"5\"", &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "clock_tolerance"));
+  CHECK_STATUS(make_verifier("\"clock_tolerance\":100000", &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "clock_tolerance"));
+  CHECK_STATUS(make_verifier("\"algorithms\":[\"none\"]", &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "algorithms"));
+  CHECK_STATUS(make_verifier("\"algorithms\":[\"HS1\"]", &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "algorithms"));
+  CHECK_STATUS(make_verifier("\"max_token_bytes\":-1", &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "max_token_bytes"));
+  CHECK_STATUS(make_verifier("\"issuer\":\"twice\"", &v, &err), OIDCORE_INVALID_CONFIG); /* duplicate member */
+  /* Keys that fit none of the allowed algorithms. */
+  CHECK_STATUS(make_verifier("\"algorithms\":[\"PS512\",\"ES384\"]", &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "jwks"));
+  /* Missing required keys. */
+  CHECK_STATUS(oidcore_verifier_new(LIT("{\"issuer\":\"a\",\"audience\":\"b\"}"), &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "jwks"));
+  CHECK_STATUS(oidcore_verifier_new(LIT("{\"audience\":\"b\",\"jwks\":{\"keys\":[]}}"), &v, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "issuer"));
+  /* The message buffer is bounded and always terminated, however long the offending key. */
+  {
+    char extra[2048];
+    memset(extra, 0, sizeof extra);
+    extra[0] = '"';
+    memset(extra + 1, 'k', 1500);
+    strcat(extra, "\":1");
+    CHECK_STATUS(make_verifier(extra, &v, &err), OIDCORE_INVALID_CONFIG);
+    CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
+    CHECK(strlen(err.message) == OIDCORE_ERROR_MESSAGE_SIZE - 1);
+    CHECK(contains(err.message, "kkkk"));
+  }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Keys: thumbprints and JWKS descriptions                                               */
+/* ------------------------------------------------------------------------------------ */
+
+/* RFC 7638 §3.1 and RFC 8037 Appendix A.3. */
+static const char rfc7638_jwk[] =
+    "{\"kty\":\"RSA\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_"
+    "BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZ"
+    "gnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-"
+    "csFCur-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\",\"alg\":\"RS256\",\"kid\":\"2011-04-29\"}";
+static const char rfc7638_thumbprint[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+static const char rfc8037_jwk[] = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}";
+static const char rfc8037_thumbprint[] = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
+
+static void test_thumbprint(void) {
+  char tp[OIDCORE_THUMBPRINT_LEN + 1];
+  oidcore_error err;
+  dirty(&err);
+  CHECK_STATUS(oidcore_jwk_thumbprint(rfc7638_jwk, sizeof rfc7638_jwk - 1, tp, &err), OIDCORE_OK);
+  CHECK(strcmp(tp, rfc7638_thumbprint) == 0);
+  CHECK(strlen(tp) == OIDCORE_THUMBPRINT_LEN);
+  CHECK(err.status == OIDCORE_OK && err.message[0] == '\0');
+  CHECK_STATUS(oidcore_jwk_thumbprint(rfc8037_jwk, sizeof rfc8037_jwk - 1, tp, NULL), OIDCORE_OK);
+  CHECK(strcmp(tp, rfc8037_thumbprint) == 0);
+  /* Missing required member, unknown kty, not an object, non-string member. */
+  CHECK_STATUS(oidcore_jwk_thumbprint(LIT("{\"kty\":\"RSA\",\"n\":\"AQAB\"}"), tp, &err), OIDCORE_MALFORMED);
+  CHECK(contains(err.message, "e"));
+  CHECK_STATUS(oidcore_jwk_thumbprint(LIT("{\"kty\":\"XYZ\",\"x\":\"AQAB\"}"), tp, &err), OIDCORE_MALFORMED);
+  CHECK_STATUS(oidcore_jwk_thumbprint(LIT("[]"), tp, &err), OIDCORE_MALFORMED);
+  CHECK_STATUS(oidcore_jwk_thumbprint(LIT("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":7}"), tp, &err), OIDCORE_MALFORMED);
+  CHECK(message_ok(&err));
+}
+
+static void test_jwks_describe(void) {
+  oidcore_error err;
+  char *out = NULL;
+  size_t out_len = 0, len = 0;
+  char *jwks = read_file("jwks.json", &len);
+  char set[1024];
+  int n;
+
+  /* The sample set: three keys, nothing skipped. */
+  dirty(&err);
+  CHECK_STATUS(oidcore_jwks_describe(jwks, len, NULL, 0, &out, &out_len, &err), OIDCORE_OK);
+  CHECK(err.status == OIDCORE_OK && err.message[0] == '\0');
+  CHECK(out != NULL && strlen(out) == out_len);
+  CHECK(contains(out, "{\"kid\":\"rsa-2026\",\"kty\":\"RSA\",\"alg\":\"RS256\",\"use\":\"sig\",\"crv\":null,\"bits\":2048,"));
+  CHECK(contains(out, "{\"kid\":\"ec-2026\",\"kty\":\"EC\",\"alg\":\"ES256\",\"use\":\"sig\",\"crv\":\"P-256\",\"bits\":256,"));
+  CHECK(contains(out, "{\"kid\":\"ed-2026\",\"kty\":\"OKP\",\"alg\":\"EdDSA\",\"use\":\"sig\",\"crv\":\"Ed25519\",\"bits\":256,"));
+  CHECK(contains(out, "\"skipped\":[]"));
+  oidcore_string_free(out);
+  out = NULL;
+
+  /* A stricter policy skips the 2048-bit RSA key, and says why. */
+  CHECK_STATUS(oidcore_jwks_describe(jwks, len, LIT("{\"min_rsa_bits\":3072}"), &out, NULL, &err), OIDCORE_OK);
+  CHECK(contains(out, "\"skipped\":[{\"index\":0,\"kid\":\"rsa-2026\",\"reason\":\""));
+  CHECK(contains(out, "2048"));
+  CHECK(!contains(out, "\"kid\":\"rsa-2026\",\"kty\""));
+  oidcore_string_free(out);
+  out = NULL;
+
+  /* Thumbprints agree with oidcore_jwk_thumbprint; unusable entries are listed. */
+  n = snprintf(set, sizeof set,
+               "{\"keys\":[%s,{\"kty\":\"oct\",\"kid\":\"hmac\",\"k\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"},"
+               "{\"kty\":\"XYZ\",\"kid\":\"odd\"},42]}",
+               rfc8037_jwk);
+  CHECK_STATUS(oidcore_jwks_describe(set, (size_t)n, NULL, 0, &out, &out_len, &err), OIDCORE_OK);
+  CHECK(contains(out, rfc8037_thumbprint));
+  CHECK(contains(out, "\"kid\":null,\"kty\":\"OKP\""));
+  CHECK(contains(out, "{\"index\":3,\"kid\":\"\",\"reason\":\"entry is not a JSON object\"}"));
+  CHECK(contains(out, "\"kid\":\"hmac\",\"reason\":"));
+  CHECK(contains(out, "\"kid\":\"odd\",\"reason\":"));
+  oidcore_string_free(out);
+  out = NULL;
+  /* Symmetric keys only on request. */
+  CHECK_STATUS(oidcore_jwks_describe(set, (size_t)n, LIT("{\"allow_symmetric\":true}"), &out, &out_len, &err), OIDCORE_OK);
+  CHECK(contains(out, "{\"kid\":\"hmac\",\"kty\":\"oct\",\"alg\":null,\"use\":null,\"crv\":null,\"bits\":256,"));
+  oidcore_string_free(out);
+  out = NULL;
+
+  /* Structural problems refuse the whole set. */
+  n = snprintf(set, sizeof set, "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AAAA\",\"d\":\"AAAA\"}]}");
+  CHECK_STATUS(oidcore_jwks_describe(set, (size_t)n, NULL, 0, &out, &out_len, &err), OIDCORE_MALFORMED);
+  CHECK(out == NULL && out_len == 0 && contains(err.message, "private"));
+  CHECK_STATUS(oidcore_jwks_describe(LIT("{\"keys\":{}}"), NULL, 0, &out, &out_len, &err), OIDCORE_MALFORMED);
+  CHECK(out == NULL);
+  free(jwks);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: c_api_test SAMPLE_DIR ISSUER AUDIENCE\n");
+    return 2;
+  }
+  sample_dir = argv[1];
+  issuer = argv[2];
+  audience = argv[3];
+
+  test_versions();
+  test_status_table();
+  test_verify_valid();
+  test_principal();
+  test_rejections();
+  test_unknown_kid();
+  test_null_and_garbage();
+  test_config_errors();
+  test_thumbprint();
+  test_jwks_describe();
+
+  if (failures) {
+    fprintf(stderr, "c_api_test: %d of %d checks failed\n", failures, checks);
+    return 1;
+  }
+  printf("c_api_test: all %d checks passed\n", checks);
+  return 0;
+}
