@@ -174,6 +174,8 @@ oidcore_status oidcore_jwks_describe(const char* jwks_json, size_t jwks_len, con
   if (out) *out = nullptr;
   if (out_len) *out_len = 0;
   if (!jwks_json || !out) return report(error, oidcore::Status::invalid_argument, "arguments must not be NULL");
+  if (!options_json && options_len)
+    return report(error, oidcore::Status::invalid_argument, "options_json is NULL but options_len is not 0");
   return guarded(error, [&] {
     oidcore::jose::KeyPolicy policy;
     policy.allow_symmetric = false;

@@ -99,7 +99,10 @@ int verify_command(int argc, char** argv) {
       audiences.push_back(v);
     } else if (arg == "--algorithms") {
       if (!value(v)) return usage("--algorithms needs a comma-separated list");
-      for (auto& a : split_commas(v)) algorithms.push_back(a);
+      const auto names = split_commas(v);
+      // An empty list must not quietly fall back to the default (wider) list.
+      if (names.empty()) return usage("--algorithms needs at least one algorithm");
+      for (auto& a : names) algorithms.push_back(a);
     } else if (arg == "--clock-tolerance") {
       if (!number(clock_tolerance) || clock_tolerance < 0) return usage("--clock-tolerance needs seconds");
     } else if (arg == "--now") {

@@ -12,8 +12,8 @@ using simdjson::dom::element;
 namespace {
 
 Error missing(std::string_view name, Presence p) {
-  return Error(Status::missing_claim, p == Presence::absent ? "claim \"" + std::string(name) + "\" is missing"
-                                                           : "claim \"" + std::string(name) + "\" has the wrong type");
+  return Error(Status::missing_claim, p == Presence::absent ? "claim \"" + printable(name) + "\" is missing"
+                                                           : "claim \"" + printable(name) + "\" has the wrong type");
 }
 
 // Claims whose JSON type is fixed by their specification.

@@ -13,7 +13,8 @@ using simdjson::dom::object;
 namespace {
 
 Error bad(std::string_view key, std::string_view what) {
-  return Error(Status::invalid_config, "\"" + std::string(key) + "\" " + std::string(what));
+  // Keys come from the caller's configuration, but may still hold control characters.
+  return Error(Status::invalid_config, "\"" + printable(key) + "\" " + std::string(what));
 }
 
 Error read_string_list(element e, std::string_view key, std::vector<std::string>& out, bool allow_single) {

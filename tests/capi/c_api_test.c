@@ -558,8 +558,9 @@ static void test_config_errors(void) {
     strcat(extra, "\":1");
     CHECK_STATUS(make_verifier(extra, &v, &err), OIDCORE_INVALID_CONFIG);
     CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
-    CHECK(strlen(err.message) == OIDCORE_ERROR_MESSAGE_SIZE - 1);
+    CHECK(strlen(err.message) < OIDCORE_ERROR_MESSAGE_SIZE);
     CHECK(contains(err.message, "kkkk"));
+    CHECK(contains(err.message, "...")); /* the key is shown cut, not whole */
   }
 }
 

@@ -215,13 +215,11 @@ class CliTest(unittest.TestCase):
         # HS256 allowed but the key set has no symmetric key: nothing could ever verify.
         self.assert_usage(self.verify("--algorithms", "HS256", token=rs), "jwks")
 
-    # KNOWN ISSUE in the CLI: a list that names no algorithm at all ("," or "") is dropped,
-    # and the token is checked against the library's default allow-list instead of the
-    # (empty) one the user asked for. A restriction the user typed must never silently
-    # widen; this should be a usage error. Remove the marker once the CLI refuses it.
-    @unittest.expectedFailure
+    # A list that names no algorithm ("," or "") must not fall back to the library's wider
+    # default allow-list: a restriction the user typed never silently widens.
     def test_empty_algorithm_list_is_refused(self):
         self.assert_usage(self.verify("--algorithms", ",", token=self.token("rs256.jwt")), "--algorithms")
+        self.assert_usage(self.verify("--algorithms", "", token=self.token("rs256.jwt")), "--algorithms")
 
     def test_require(self):
         rs = self.token("rs256.jwt")
