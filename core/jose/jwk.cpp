@@ -196,10 +196,13 @@ Error load_common(object obj, const KeyPolicy& policy, Jwk& key, bool& skippable
     default: break;
   }
   std::string_view s;
-  if (json::get_string(obj, "kid", s) == Presence::wrong_type) return skip("\"kid\" is not a string");
-  if (json::get_string(obj, "kid", s) == Presence::present) {
-    key.kid.assign(s);
-    key.has_kid = true;
+  switch (json::get_string(obj, "kid", s)) {
+    case Presence::wrong_type: return skip("\"kid\" is not a string");
+    case Presence::present:
+      key.kid.assign(s);
+      key.has_kid = true;
+      break;
+    default: break;
   }
   if (kty != "oct" && policy.reject_private) {
     for (auto m : kPrivateMembers) {
