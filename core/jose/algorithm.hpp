@@ -23,6 +23,9 @@ class AlgSet {
   constexpr void add(Alg a) { bits_ |= bit(a); }
   [[nodiscard]] constexpr bool contains(Alg a) const { return (bits_ & bit(a)) != 0; }
   [[nodiscard]] constexpr bool empty() const { return bits_ == 0; }
+  [[nodiscard]] constexpr bool has_hmac() const {
+    return contains(Alg::HS256) || contains(Alg::HS384) || contains(Alg::HS512);
+  }
   // Every asymmetric algorithm: the default allow-list.
   static constexpr AlgSet asymmetric() {
     AlgSet s;

@@ -16,17 +16,54 @@ Error missing(std::string_view name, Presence p) {
                                                            : "claim \"" + printable(name) + "\" has the wrong type");
 }
 
-// Claims whose JSON type is fixed by their specification.
-constexpr std::string_view kStringClaims[] = {"iss", "sub", "azp", "nonce", "jti", "client_id", "scope", "sid"};
-constexpr std::string_view kNumberClaims[] = {"exp", "nbf", "iat", "auth_time"};
+// Registered claims whose JSON type is fixed by their specification, read in one walk
+// over the claim set (the object is checked for duplicates already, so each appears once).
+enum StringClaim { kIss, kSub, kAzp, kNonce, kJti, kClientId, kScope, kSid, kStringClaimCount };
+enum NumberClaim { kExp, kNbf, kIat, kAuthTime, kNumberClaimCount };
+constexpr std::string_view kStringClaims[kStringClaimCount] = {"iss", "sub",       "azp",   "nonce",
+                                                               "jti", "client_id", "scope", "sid"};
+constexpr std::string_view kNumberClaims[kNumberClaimCount] = {"exp", "nbf", "iat", "auth_time"};
 
-Error check_types(simdjson::dom::object claims) {
-  std::string_view s;
-  for (auto name : kStringClaims)
-    if (json::get_string(claims, name, s) == Presence::wrong_type) return missing(name, Presence::wrong_type);
-  double d;
-  for (auto name : kNumberClaims)
-    if (json::get_number(claims, name, d) == Presence::wrong_type) return missing(name, Presence::wrong_type);
+struct ClaimView {
+  std::string_view str[kStringClaimCount];
+  bool has_str[kStringClaimCount] = {};
+  double num[kNumberClaimCount] = {};
+  bool has_num[kNumberClaimCount] = {};
+  element aud;
+  bool has_aud = false;
+};
+
+// Fills `view`; a registered claim of the wrong JSON type is missing_claim, the first one
+// in the order of the tables above.
+Error read_claims(simdjson::dom::object claims, ClaimView& view) {
+  bool wrong_str[kStringClaimCount] = {}, wrong_num[kNumberClaimCount] = {};
+  bool any_wrong = false;
+  for (auto field : claims) {
+    if (field.key == "aud") {
+      view.aud = field.value;
+      view.has_aud = true;
+      continue;
+    }
+    bool matched = false;
+    for (int i = 0; i < kStringClaimCount && !matched; ++i) {
+      if (field.key != kStringClaims[i]) continue;
+      matched = true;
+      if (field.value.get_string().get(view.str[i])) wrong_str[i] = any_wrong = true;
+      else view.has_str[i] = true;
+    }
+    for (int i = 0; i < kNumberClaimCount && !matched; ++i) {
+      if (field.key != kNumberClaims[i]) continue;
+      matched = true;
+      if (auto n = json::as_number(field.value)) view.num[i] = *n, view.has_num[i] = true;
+      else wrong_num[i] = any_wrong = true;
+    }
+  }
+  if (any_wrong) {
+    for (int i = 0; i < kStringClaimCount; ++i)
+      if (wrong_str[i]) return missing(kStringClaims[i], Presence::wrong_type);
+    for (int i = 0; i < kNumberClaimCount; ++i)
+      if (wrong_num[i]) return missing(kNumberClaims[i], Presence::wrong_type);
+  }
   return {};
 }
 
@@ -36,10 +73,10 @@ bool audience_allowed(const ClaimPolicy& policy, std::string_view aud) {
   return false;
 }
 
-Error check_audience(simdjson::dom::object claims, const ClaimPolicy& policy, size_t& count) {
-  element aud;
+Error check_audience(const ClaimView& view, const ClaimPolicy& policy, size_t& count) {
   count = 0;
-  if (claims.at_key("aud").get(aud)) return missing("aud", Presence::absent);
+  if (!view.has_aud) return missing("aud", Presence::absent);
+  const element aud = view.aud;
   std::string_view one;
   if (!aud.get_string().get(one)) {
     count = 1;
@@ -92,43 +129,42 @@ bool typ_matches(std::string_view expected, std::string_view actual) noexcept {
 }
 
 Error check_claims(simdjson::dom::object claims, const ClaimPolicy& policy, int64_t now_int, const std::string* nonce) {
-  if (auto err = check_types(claims)) return err;
+  ClaimView view;
+  if (auto err = read_claims(claims, view)) return err;
   const double now = static_cast<double>(now_int);
   const double tol = static_cast<double>(policy.clock_tolerance);
 
-  std::string_view iss;
-  const Presence iss_p = json::get_string(claims, "iss", iss);
-  if (iss_p != Presence::present) return missing("iss", iss_p);
+  if (!view.has_str[kIss]) return missing("iss", Presence::absent);
+  const std::string_view iss = view.str[kIss];
   if (iss != policy.issuer) return Error(Status::bad_issuer, "issuer \"" + printable(iss) + "\" is not accepted");
 
   size_t aud_count = 0;
-  if (auto err = check_audience(claims, policy, aud_count)) return err;
+  if (auto err = check_audience(view, policy, aud_count)) return err;
 
-  double exp = 0;
-  const Presence exp_p = json::get_number(claims, "exp", exp);
-  if (exp_p == Presence::absent && policy.require_exp) return missing("exp", exp_p);
+  const bool has_exp = view.has_num[kExp];
+  const double exp = view.num[kExp];
+  if (!has_exp && policy.require_exp) return missing("exp", Presence::absent);
   // RFC 7519 §4.1.4: rejected "on or after" exp.
-  if (exp_p == Presence::present && now >= exp + tol) return Error(Status::expired, "token expired");
+  if (has_exp && now >= exp + tol) return Error(Status::expired, "token expired");
 
-  double nbf = 0;
-  if (json::get_number(claims, "nbf", nbf) == Presence::present && now < nbf - tol)
+  if (view.has_num[kNbf] && now < view.num[kNbf] - tol)
     return Error(Status::not_yet_valid, "token is not valid yet (nbf)");
 
-  double iat = 0;
-  const bool has_iat = json::get_number(claims, "iat", iat) == Presence::present;
+  const bool has_iat = view.has_num[kIat];
+  const double iat = view.num[kIat];
   if (has_iat && iat > now + tol) return Error(Status::issued_in_future, "token was issued in the future (iat)");
   // exp before iat: the token was never valid. Each claim can pass the clock checks on its
   // own thanks to the leeway, so the pair is checked without it.
-  if (has_iat && exp_p == Presence::present && iat > exp)
+  if (has_iat && has_exp && iat > exp)
     return Error(Status::expired, "token expired before it was issued (exp is before iat)");
 
-  std::string_view azp;
-  const bool has_azp = json::get_string(claims, "azp", azp) == Presence::present;
   if (policy.azp) {
     // OpenID Connect Core §3.1.3.7: with several audiences the authorized party must be
     // present; when present it must be this client.
+    const bool has_azp = view.has_str[kAzp];
     if (aud_count > 1 && !has_azp) return Error(Status::bad_audience, "several audiences but no \"azp\"");
-    if (has_azp && azp != *policy.azp) return Error(Status::bad_audience, "authorized party \"" + printable(azp) + "\" is not accepted");
+    if (has_azp && view.str[kAzp] != *policy.azp)
+      return Error(Status::bad_audience, "authorized party \"" + printable(view.str[kAzp]) + "\" is not accepted");
   }
 
   for (const auto& name : policy.required_claims) {
@@ -137,8 +173,8 @@ Error check_claims(simdjson::dom::object claims, const ClaimPolicy& policy, int6
   }
 
   if (policy.max_age) {
-    double auth_time = 0;
-    if (json::get_number(claims, "auth_time", auth_time) != Presence::present) {
+    double auth_time = view.num[kAuthTime];
+    if (!view.has_num[kAuthTime]) {
       if (!has_iat) return missing("auth_time", Presence::absent);
       auth_time = iat;
     }
@@ -147,9 +183,8 @@ Error check_claims(simdjson::dom::object claims, const ClaimPolicy& policy, int6
   }
 
   if (nonce) {
-    std::string_view got;
-    const Presence p = json::get_string(claims, "nonce", got);
-    if (p != Presence::present) return Error(Status::bad_nonce, "token carries no nonce");
+    if (!view.has_str[kNonce]) return Error(Status::bad_nonce, "token carries no nonce");
+    const std::string_view got = view.str[kNonce];
     if (got.size() != nonce->size() || sodium_memcmp(got.data(), nonce->data(), got.size()) != 0)
       return Error(Status::bad_nonce, "nonce does not match");
   }

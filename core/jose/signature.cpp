@@ -130,4 +130,29 @@ Status verify_signature(const Jwk& key, Alg alg, std::string_view input, const u
   return st;
 }
 
+Error verify_with_key_set(const CompactJws& jws, const JwsHeader& header, const KeySet& keys,
+                          const Jwk*& used) noexcept {
+  used = nullptr;
+  const Alg alg = header.alg;
+  const auto* sig = reinterpret_cast<const unsigned char*>(jws.signature.data());
+  size_t candidates = 0;
+  for (const auto& key : keys.keys) {
+    if (header.has_kid && !(key->has_kid && key->kid == header.kid)) continue;
+    if (!key->usable_with(alg)) continue;
+    if (!header.has_kid && candidates >= kMaxKidlessCandidates) break;
+    ++candidates;
+    const Status st = verify_signature(*key, alg, jws.signing_input, sig, jws.signature.size());
+    if (st == Status::ok) {
+      used = key.get();
+      return {};
+    }
+    if (st != Status::bad_signature) return Error(st, "signature verification failed");
+  }
+  if (candidates == 0)
+    return Error(Status::key_not_found,
+                 header.has_kid ? "no " + std::string(alg_name(alg)) + " key with kid \"" + printable(header.kid) + "\""
+                                : "no key for " + std::string(alg_name(alg)));
+  return Error(Status::bad_signature, "signature does not verify");
+}
+
 }  // namespace oidcore::jose

@@ -7,6 +7,7 @@
 
 #include "jose/algorithm.hpp"
 #include "jose/jwk.hpp"
+#include "jose/jws.hpp"
 #include "status.hpp"
 
 namespace oidcore::jose {
@@ -17,5 +18,16 @@ namespace oidcore::jose {
 // Thread-safe; never leaves anything in OpenSSL's error queue.
 [[nodiscard]] Status verify_signature(const Jwk& key, Alg alg, std::string_view input,
                                       const unsigned char* sig, size_t sig_len) noexcept;
+
+// At most this many keys are tried for a token without `kid` (bounds CPU per token).
+inline constexpr size_t kMaxKidlessCandidates = 3;
+
+// Chooses the key(s) for a parsed token and verifies its signature. Keys come from `keys`
+// only; the kid is an opaque lookup string compared with its full length, and a key must
+// fit the algorithm (type, curve, its own alg). Without a kid, at most
+// kMaxKidlessCandidates fitting keys are tried. On success `used` is the key that verified.
+// The allow-list is the caller's business: this checks keys and signature only.
+[[nodiscard]] Error verify_with_key_set(const CompactJws& jws, const JwsHeader& header, const KeySet& keys,
+                                        const Jwk*& used) noexcept;
 
 }  // namespace oidcore::jose

@@ -33,30 +33,9 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
   if (!config_.algorithms.contains(alg))
     return Error(Status::alg_not_allowed, "algorithm " + std::string(jose::alg_name(alg)) + " is not allowed");
 
-  // Keys come from configuration only. The kid is an opaque lookup string, compared with
-  // its full length; the key must fit the algorithm (type, curve, its own alg).
-  const auto* sig = reinterpret_cast<const unsigned char*>(jws.signature.data());
+  // Keys come from configuration only, never from the token's header.
   const jose::Jwk* verified_by = nullptr;
-  size_t candidates = 0;
-  for (const auto& key : config_.keys.keys) {
-    if (header.has_kid ? !(key->has_kid && key->kid == header.kid) : false) continue;
-    if (!key->usable_with(alg)) continue;
-    if (!header.has_kid && candidates >= kMaxKidlessCandidates) break;
-    ++candidates;
-    const Status st = jose::verify_signature(*key, alg, jws.signing_input, sig, jws.signature.size());
-    if (st == Status::ok) {
-      verified_by = key.get();
-      break;
-    }
-    if (st != Status::bad_signature) return Error(st, "signature verification failed");
-  }
-  if (!verified_by) {
-    if (candidates == 0)
-      return Error(Status::key_not_found,
-                   header.has_kid ? "no " + std::string(jose::alg_name(alg)) + " key with kid \"" + printable(header.kid) + "\""
-                                  : "no key for " + std::string(jose::alg_name(alg)));
-    return Error(Status::bad_signature, "signature does not verify");
-  }
+  if (auto err = jose::verify_with_key_set(jws, header, config_.keys, verified_by)) return err;
 
   simdjson::dom::element root;
   if (auto err = json::thread_parser().parse_padded(jws.payload_json.data(), jws.payload_json.size(), root)) {

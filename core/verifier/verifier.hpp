@@ -13,6 +13,7 @@
 #include "jose/jwk.hpp"
 #include "jose/jws.hpp"
 #include "jose/principal.hpp"
+#include "jose/signature.hpp"
 #include "status.hpp"
 
 namespace oidcore {
@@ -55,7 +56,7 @@ class Verifier {
   const VerifierConfig& config() const noexcept { return config_; }
 
   // At most this many keys are tried for a token without `kid` (bounds CPU per token).
-  static constexpr size_t kMaxKidlessCandidates = 3;
+  static constexpr size_t kMaxKidlessCandidates = jose::kMaxKidlessCandidates;
 
  private:
   int64_t now() const noexcept;

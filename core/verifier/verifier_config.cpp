@@ -185,9 +185,7 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
   (void)have_algorithms;
 
   // Symmetric keys are loaded only when an HS* algorithm was explicitly allowed.
-  out.key_policy.allow_symmetric = out.algorithms.contains(jose::Alg::HS256) ||
-                                   out.algorithms.contains(jose::Alg::HS384) ||
-                                   out.algorithms.contains(jose::Alg::HS512);
+  out.key_policy.allow_symmetric = out.algorithms.has_hmac();
   if (auto err = jose::parse_jwks(jwks_text, out.key_policy, out.keys)) {
     return Error(Status::invalid_config, "\"jwks\": " + err.message);
   }

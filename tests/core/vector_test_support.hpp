@@ -1,6 +1,6 @@
 // Shared by wycheproof_test.cpp and rfc_vectors_test.cpp: loading the JSON vector files
 // (tests/vectors/, folder given by OIDCORE_VECTORS_DIR) and jws_verify(), a JWS-layer
-// verification that selects keys exactly like oidcore::Verifier::verify does but stops
+// verification that runs the verifier's own key selection (jose::verify_with_key_set) but stops
 // before the JWT claim checks (most vector payloads are not JWT claim sets).
 //
 // Header only: the build compiles tests/core/*.cpp, so this file is never a test by itself.
@@ -149,9 +149,7 @@ inline std::string public_part(simdjson::dom::element v) {
 // JWS-layer verification with the verifier's key selection
 // ---------------------------------------------------------------------------
 
-inline bool allows_hmac(jose::AlgSet set) {
-  return set.contains(jose::Alg::HS256) || set.contains(jose::Alg::HS384) || set.contains(jose::Alg::HS512);
-}
+inline bool allows_hmac(jose::AlgSet set) { return set.has_hmac(); }
 
 struct JwsOutcome {
   Error error;           // ok() when the token verified
@@ -204,27 +202,10 @@ inline JwsOutcome jws_verify(std::string_view token, std::string_view jwks_json,
   for (const auto& key : out.keys.keys)
     if (key->usable_with(header.alg)) ++out.usable_keys;
 
-  const auto* sig = reinterpret_cast<const unsigned char*>(jws.signature.data());
+  // The verifier's own key selection and signature check.
   const jose::Jwk* verified_by = nullptr;
-  size_t candidates = 0;
-  for (const auto& key : out.keys.keys) {
-    if (header.has_kid && !(key->has_kid && key->kid == header.kid)) continue;
-    if (!key->usable_with(header.alg)) continue;
-    if (!header.has_kid && candidates >= Verifier::kMaxKidlessCandidates) break;
-    ++candidates;
-    const Status st = jose::verify_signature(*key, header.alg, jws.signing_input, sig, jws.signature.size());
-    if (st == Status::ok) {
-      verified_by = key.get();
-      break;
-    }
-    if (st != Status::bad_signature) {
-      out.error = Error(st, "signature verification failed");
-      return out;
-    }
-  }
-  if (!verified_by) {
-    out.error = candidates == 0 ? Error(Status::key_not_found, "no usable key")
-                                : Error(Status::bad_signature, "signature does not verify");
+  if (auto err = jose::verify_with_key_set(jws, header, out.keys, verified_by)) {
+    out.error = std::move(err);
     return out;
   }
   out.payload = jws.payload_json;
