@@ -113,18 +113,80 @@ oidcore_status oidcore_verifier_new(const char* config_json, size_t config_len, 
 
 void oidcore_verifier_free(oidcore_verifier* verifier) { delete verifier; }
 
-oidcore_status oidcore_verifier_verify(const oidcore_verifier* verifier, const char* token, size_t token_len,
-                                       oidcore_result** out, oidcore_error* error) {
+namespace {
+
+oidcore_status verify_with(const oidcore_verifier* verifier, const char* token, size_t token_len,
+                           oidcore_result** out, oidcore_error* error, bool allow_fetch) {
   if (out) *out = nullptr;
   if (!verifier || !verifier->impl) return report(error, oidcore::Status::invalid_argument, "verifier must not be NULL");
   if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
   if (!token && token_len) return report(error, oidcore::Status::invalid_argument, "token must not be NULL");
   return guarded(error, [&] {
     auto result = std::make_unique<oidcore_result>();
-    auto err = verifier->impl->verify(std::string_view(token ? token : "", token_len), result->token);
+    oidcore::VerifyOptions options;
+    options.allow_fetch = allow_fetch;
+    auto err = verifier->impl->verify(std::string_view(token ? token : "", token_len), result->token, options);
     if (err) return report(error, err);
     result->has_principal = verifier->impl->config().principal.has_value();
     *out = result.release();
+    return ok(error);
+  });
+}
+
+void append_optional_time(std::string& s, int64_t t) { s += t > 0 ? std::to_string(t) : "null"; }
+
+}  // namespace
+
+oidcore_status oidcore_verifier_verify(const oidcore_verifier* verifier, const char* token, size_t token_len,
+                                       oidcore_result** out, oidcore_error* error) {
+  return verify_with(verifier, token, token_len, out, error, true);
+}
+
+oidcore_status oidcore_verifier_verify_cached(const oidcore_verifier* verifier, const char* token, size_t token_len,
+                                              oidcore_result** out, oidcore_error* error) {
+  return verify_with(verifier, token, token_len, out, error, false);
+}
+
+oidcore_status oidcore_verifier_refresh(const oidcore_verifier* verifier, oidcore_error* error) {
+  if (!verifier || !verifier->impl) return report(error, oidcore::Status::invalid_argument, "verifier must not be NULL");
+  return guarded(error, [&] { return report(error, verifier->impl->refresh_keys()); });
+}
+
+oidcore_status oidcore_verifier_stats(const oidcore_verifier* verifier, char** out, size_t* out_len,
+                                      oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!verifier || !verifier->impl || !out)
+    return report(error, oidcore::Status::invalid_argument, "verifier and out must not be NULL");
+  return guarded(error, [&] {
+    const auto st = verifier->impl->stats();
+    std::string s = "{\"verifications\":{";
+    bool first = true;
+    for (int i = 0; i < oidcore::kStatusCount; ++i) {
+      if (!st.by_status[i]) continue;
+      if (!first) s += ',';
+      first = false;
+      oidcore::json::append_json_string(s, oidcore::status_name(static_cast<oidcore::Status>(i)));
+      s += ':' + std::to_string(st.by_status[i]);
+    }
+    s += '}';
+    if (st.keys) {
+      const auto& k = *st.keys;
+      s += ",\"jwks\":{\"fetches\":" + std::to_string(k.fetches) + ",\"fetch_failures\":" +
+           std::to_string(k.fetch_failures) + ",\"rate_limited\":" + std::to_string(k.rate_limited) +
+           ",\"last_success\":";
+      append_optional_time(s, k.last_success_unix);
+      s += ",\"last_failure\":";
+      append_optional_time(s, k.last_failure_unix);
+      s += ",\"last_error\":";
+      if (k.last_error.empty()) s += "null"; else oidcore::json::append_json_string(s, k.last_error);
+      s += ",\"key_count\":" + std::to_string(k.key_count) + ",\"cache_age\":" +
+           (k.cache_age >= 0 ? std::to_string(k.cache_age) : std::string("null")) +
+           ",\"stale\":" + (k.stale ? "true" : "false") + '}';
+    }
+    s += '}';
+    *out = copy_out(s);
+    if (out_len) *out_len = s.size();
     return ok(error);
   });
 }

@@ -37,6 +37,7 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"invalid_config", "the configuration is invalid"},
     {"invalid_argument", "an argument is invalid"},
     {"internal", "internal error"},
+    {"needs_fetch", "keys must be fetched first: use the blocking call"},
 }};
 
 }  // namespace

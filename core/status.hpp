@@ -34,9 +34,12 @@ enum class Status : int {
   invalid_config = 22,
   invalid_argument = 23,
   internal = 24,
+  // Not a failure: the verification needs the network (a key fetch) and the caller asked
+  // not to block. Call the blocking verification (on a worker thread) instead.
+  needs_fetch = 25,
 };
 
-inline constexpr int kStatusCount = 25;
+inline constexpr int kStatusCount = 26;
 
 // Stable string code ("expired") of a status; "internal" for out-of-range values.
 std::string_view status_name(Status s) noexcept;

@@ -74,11 +74,15 @@ typedef enum oidcore_status {
   OIDCORE_UNSAFE_REDIRECT = 21,   /* "unsafe_redirect" */
   OIDCORE_INVALID_CONFIG = 22,    /* "invalid_config": the message names the offending key */
   OIDCORE_INVALID_ARGUMENT = 23,  /* "invalid_argument" */
-  OIDCORE_INTERNAL = 24           /* "internal": a bug, never expected */
+  OIDCORE_INTERNAL = 24,          /* "internal": a bug, never expected */
+  /* "needs_fetch": not a failure. Returned only by oidcore_verifier_verify_cached() when
+   * the verification needs the network (first fetch, expired keys, unknown kid); call
+   * oidcore_verifier_verify() (from a worker thread) for that token. */
+  OIDCORE_NEEDS_FETCH = 25
 } oidcore_status;
 
 /* One past the highest status value defined by this header. */
-#define OIDCORE_STATUS_COUNT 25
+#define OIDCORE_STATUS_COUNT 26
 
 /* Size of the message buffer inside oidcore_error, NUL included. Longer messages are cut. */
 #define OIDCORE_ERROR_MESSAGE_SIZE 256
@@ -149,6 +153,41 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_verify(const oidco
                                                                     size_t token_len,
                                                                     oidcore_result **out,
                                                                     oidcore_error *error);
+
+/*
+ * Like oidcore_verifier_verify(), but never touches the network and never blocks: when the
+ * verification needs keys that are not cached (first use, keys past their TTL, a kid the
+ * cached set does not know and a refetch is permitted) it returns OIDCORE_NEEDS_FETCH and
+ * does nothing else. A binding calls this on its main thread and, only on
+ * OIDCORE_NEEDS_FETCH, calls oidcore_verifier_verify() for the same token from a worker.
+ * For verifiers with inline keys it never returns OIDCORE_NEEDS_FETCH.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_verify_cached(const oidcore_verifier *verifier,
+                                                                           const char *token,
+                                                                           size_t token_len,
+                                                                           oidcore_result **out,
+                                                                           oidcore_error *error);
+
+/*
+ * Fetches the verifier's remote keys now (discovery first when configured), blocking for
+ * at most the configured HTTP timeouts; concurrent callers share one fetch. Useful at
+ * start-up. OIDCORE_OK for verifiers with inline keys. Thread-safe.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_refresh(const oidcore_verifier *verifier,
+                                                                     oidcore_error *error);
+
+/*
+ * Counters of a verifier as a JSON object:
+ * {"verifications":{"ok":N,"expired":N,...},            (only codes seen so far)
+ *  "jwks":{"fetches":N,"fetch_failures":N,"rate_limited":N,"last_success":UNIX|null,
+ *          "last_failure":UNIX|null,"last_error":STR|null,"key_count":N,"cache_age":SEC|null,
+ *          "stale":BOOL}}                               ("jwks" only with remote keys)
+ * On OIDCORE_OK *out receives a NUL-terminated string to release with oidcore_string_free().
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_stats(const oidcore_verifier *verifier,
+                                                                   char **out,
+                                                                   size_t *out_len,
+                                                                   oidcore_error *error);
 
 /*
  * The verified claims as one JSON object (the token's payload), NUL-terminated; its length

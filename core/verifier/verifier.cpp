@@ -8,7 +8,14 @@
 
 namespace oidcore {
 
-Verifier::Verifier(VerifierConfig config) : config_(std::move(config)) {}
+Verifier::Verifier(VerifierConfig config) : config_(std::move(config)) {
+  if (config_.remote()) {
+    auto http = std::make_shared<http::HttpClient>(config_.http);
+    remote_ = std::make_shared<jwks::KeyCache>(config_.discovery ? "" : config_.jwks_uri,
+                                               config_.discovery ? config_.claims.issuer : "", std::move(http),
+                                               config_.cache);
+  }
+}
 
 std::unique_ptr<Verifier> Verifier::create(std::string_view config_json, Error& error) {
   VerifierConfig config;
@@ -23,6 +30,31 @@ int64_t Verifier::now() const noexcept {
 }
 
 Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyOptions& options) const {
+  Error err = verify_impl(token, out, options);
+  // "needs fetch" is not an outcome: the same token comes back through the blocking call.
+  if (err.status != Status::needs_fetch) counters_[static_cast<int>(err.status)].fetch_add(1, std::memory_order_relaxed);
+  return err;
+}
+
+Error Verifier::keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const {
+  snap = remote_->snapshot();
+  if (!remote_->refresh_due(snap.get())) return {};
+  Error fetch_error;
+  if (!options.allow_fetch) {
+    // Past their TTL, keys are still used without waiting while a failed provider is being
+    // left alone (stale-if-error); anything else needs the network.
+    if (!(snap && remote_->usable(snap.get()) && remote_->backing_off())) return Error(Status::needs_fetch, "");
+  } else {
+    fetch_error = remote_->refresh(snap ? jwks::Reason::expired : jwks::Reason::initial, snap ? snap->generation : 0);
+    snap = remote_->snapshot();
+  }
+  if (remote_->usable(snap.get())) return {};
+  if (fetch_error.status == Status::bad_issuer) return fetch_error;
+  return Error(Status::jwks_unavailable,
+               fetch_error ? "signing keys unavailable: " + fetch_error.message : "signing keys unavailable");
+}
+
+Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options) const {
   // Buffers reused across calls on this thread: no allocation per token once warm.
   thread_local jose::CompactJws jws;
   thread_local jose::JwsHeader header;
@@ -30,12 +62,38 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
   if (auto err = jose::split_compact(token, config_.max_token_bytes, jws)) return err;
   if (auto err = jose::parse_header(jws.header_json, header)) return err;
   const jose::Alg alg = header.alg;
+  // The configured list (by default every asymmetric algorithm) is checked before any key
+  // is looked at, so junk never reaches the network.
   if (!config_.algorithms.contains(alg))
     return Error(Status::alg_not_allowed, "algorithm " + std::string(jose::alg_name(alg)) + " is not allowed");
 
   // Keys come from configuration only, never from the token's header.
+  std::shared_ptr<const jwks::KeySnapshot> snap;
+  const jose::KeySet* keys = &config_.keys;
+  if (remote_) {
+    if (auto err = keys_for(options, snap)) return err;
+    keys = &snap->keys;
+    if (!config_.algorithms_explicit && snap->advertised && !snap->advertised->contains(alg))
+      return Error(Status::alg_not_allowed,
+                   "algorithm " + std::string(jose::alg_name(alg)) + " is not advertised by the provider");
+  }
   const jose::Jwk* verified_by = nullptr;
-  if (auto err = jose::verify_with_key_set(jws, header, config_.keys, verified_by)) return err;
+  Error key_err = jose::verify_with_key_set(jws, header, *keys, verified_by);
+  if (key_err.status == Status::key_not_found && remote_) {
+    // A kid we do not know: the provider may have rotated its keys. Refetch, at a bounded
+    // rate, and try once more with the new set.
+    if (!options.allow_fetch) {
+      if (remote_->refetch_allowed()) return Error(Status::needs_fetch, "");
+      return key_err;
+    }
+    (void)remote_->refresh(jwks::Reason::unknown_kid, snap->generation);
+    auto fresh = remote_->snapshot();
+    if (fresh && fresh->generation != snap->generation) {
+      snap = std::move(fresh);
+      key_err = jose::verify_with_key_set(jws, header, snap->keys, verified_by);
+    }
+  }
+  if (key_err) return key_err;
 
   simdjson::dom::element root;
   if (auto err = json::thread_parser().parse_padded(jws.payload_json.data(), jws.payload_json.size(), root)) {
@@ -58,6 +116,24 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
   out.alg = alg;
   out.kid.assign(verified_by->kid);
   return {};
+}
+
+Error Verifier::refresh_keys() const {
+  if (!remote_) return {};
+  auto snap = remote_->snapshot();
+  return remote_->refresh(snap ? jwks::Reason::expired : jwks::Reason::initial, snap ? snap->generation : 0);
+}
+
+VerifierStats Verifier::stats() const {
+  VerifierStats s;
+  for (int i = 0; i < kStatusCount; ++i) s.by_status[i] = counters_[i].load(std::memory_order_relaxed);
+  if (remote_) s.keys = remote_->stats();
+  return s;
+}
+
+std::optional<jwks::ProviderMetadata> Verifier::metadata() const {
+  if (!remote_) return std::nullopt;
+  return remote_->metadata();
 }
 
 }  // namespace oidcore

@@ -2,18 +2,22 @@
 // creation and safe to share between threads.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "http/http_fetch.hpp"
 #include "jose/algorithm.hpp"
 #include "jose/claims.hpp"
 #include "jose/jwk.hpp"
 #include "jose/jws.hpp"
 #include "jose/principal.hpp"
 #include "jose/signature.hpp"
+#include "jwks/jwks_cache.hpp"
 #include "status.hpp"
 
 namespace oidcore {
@@ -21,12 +25,19 @@ namespace oidcore {
 struct VerifierConfig {
   jose::ClaimPolicy claims;
   jose::AlgSet algorithms = jose::AlgSet::asymmetric();
+  bool algorithms_explicit = false;  // else, with discovery, what the provider advertises
   std::optional<std::string> typ;
   size_t max_token_bytes = jose::kDefaultMaxTokenBytes;
   std::optional<int64_t> fixed_now;
   std::optional<jose::PrincipalConfig> principal;
   jose::KeyPolicy key_policy;
-  jose::KeySet keys;
+  jose::KeySet keys;  // inline or file keys (empty with a remote key source)
+  // Remote keys: a JWKS URL, or discovery from the issuer.
+  std::string jwks_uri;
+  bool discovery = false;
+  http::HttpOptions http;
+  jwks::CacheOptions cache;
+  bool remote() const { return discovery || !jwks_uri.empty(); }
 };
 
 // Parses the JSON configuration (see the README for the keys). Unknown keys and bad values
@@ -43,6 +54,14 @@ struct VerifiedToken {
 // Per-call inputs that are not policy (the login flow's expected nonce).
 struct VerifyOptions {
   const std::string* nonce = nullptr;
+  // false: never touch the network; answer Status::needs_fetch when keys must be fetched.
+  bool allow_fetch = true;
+};
+
+// Counters readable while the verifier is in use.
+struct VerifierStats {
+  std::array<uint64_t, kStatusCount> by_status{};  // verifications by outcome
+  std::optional<jwks::Stats> keys;                 // remote key source, when configured
 };
 
 class Verifier {
@@ -55,12 +74,25 @@ class Verifier {
 
   const VerifierConfig& config() const noexcept { return config_; }
 
+  // Fetches the remote keys now (discovery first when configured). For warming up at
+  // start-up; verifications fetch by themselves when they need to.
+  [[nodiscard]] Error refresh_keys() const;
+
+  VerifierStats stats() const;
+  // Provider metadata from discovery, once fetched.
+  std::optional<jwks::ProviderMetadata> metadata() const;
+
   // At most this many keys are tried for a token without `kid` (bounds CPU per token).
   static constexpr size_t kMaxKidlessCandidates = jose::kMaxKidlessCandidates;
 
  private:
   int64_t now() const noexcept;
+  Error verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options) const;
+  Error keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const;
+
   VerifierConfig config_;
+  std::shared_ptr<jwks::KeyCache> remote_;
+  mutable std::array<std::atomic<uint64_t>, kStatusCount> counters_{};
 };
 
 }  // namespace oidcore

@@ -2,6 +2,7 @@
 #include <set>
 #include <sstream>
 
+#include "http/http_fetch.hpp"
 #include "json/strict_json.hpp"
 #include "verifier/verifier.hpp"
 
@@ -126,6 +127,7 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
       }
       if (out.algorithms.empty()) return bad(key, "must name at least one algorithm");
       have_algorithms = true;
+      out.algorithms_explicit = true;
     } else if (key == "clock_tolerance") {
       // More than five minutes of leeway hides real clock problems and stretches every token.
       if (auto err = read_int(v, key, 0, 300, out.claims.clock_tolerance)) return err;
@@ -169,6 +171,40 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
       else
         return bad(key, "must be a JWK Set object or its JSON text");
       have_jwks = true;
+    } else if (key == "jwks_uri") {
+      if (auto err = read_string(v, key, out.jwks_uri)) return err;
+      if (http::origin_of(out.jwks_uri).empty()) return bad(key, "must be an http(s) URL");
+    } else if (key == "discovery") {
+      if (v.get_bool().get(out.discovery)) return bad(key, "must be true or false");
+    } else if (key == "internal_url") {
+      if (auto err = read_string(v, key, out.http.internal_url)) return err;
+      if (http::origin_of(out.http.internal_url).empty()) return bad(key, "must be an http(s) URL");
+    } else if (key == "ca_file") {
+      if (auto err = read_string(v, key, out.http.ca_file)) return err;
+    } else if (key == "ca_dir") {
+      if (auto err = read_string(v, key, out.http.ca_dir)) return err;
+    } else if (key == "http_timeout" || key == "connect_timeout") {
+      // Seconds, fractions allowed (0.5 = 500 ms).
+      auto n = json::as_number(v);
+      if (!n || !(*n >= 0.05 && *n <= 120)) return bad(key, "must be a number of seconds from 0.05 to 120");
+      (key == "http_timeout" ? out.http.total_timeout_ms : out.http.connect_timeout_ms) = static_cast<long>(*n * 1000);
+    } else if (key == "max_response_bytes") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 1024, int64_t{64} << 20, n)) return err;
+      out.http.max_response_bytes = static_cast<size_t>(n);
+    } else if (key == "cache_ttl" || key == "cache_min_ttl" || key == "cache_max_ttl" || key == "stale_if_error" ||
+               key == "jwks_retry_interval") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 0, int64_t{30} * 86400, n)) return err;
+      if (key == "cache_ttl") out.cache.ttl = n;
+      else if (key == "cache_min_ttl") out.cache.min_ttl = n;
+      else if (key == "cache_max_ttl") out.cache.max_ttl = n;
+      else if (key == "stale_if_error") out.cache.stale_if_error = n;
+      else out.cache.retry_interval = n;
+    } else if (key == "jwks_requests_per_minute") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 0, 600, n)) return err;
+      out.cache.refetch_per_minute = static_cast<int>(n);
     } else if (key == "jwks_file") {
       if (have_jwks) return bad(key, "conflicts with \"jwks\"");
       std::string path;
@@ -181,8 +217,27 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
   }
   if (!have_issuer) return bad("issuer", "is required");
   if (!have_audience) return bad("audience", "is required");
-  if (!have_jwks) return Error(Status::invalid_config, "one of \"jwks\" or \"jwks_file\" is required");
+  const int sources = (have_jwks ? 1 : 0) + (out.jwks_uri.empty() ? 0 : 1) + (out.discovery ? 1 : 0);
+  if (sources == 0)
+    return Error(Status::invalid_config, "one of \"jwks\", \"jwks_file\", \"jwks_uri\" or \"discovery\" is required");
+  if (sources > 1)
+    return Error(Status::invalid_config, "only one of \"jwks\", \"jwks_file\", \"jwks_uri\" or \"discovery\" may be given");
   (void)have_algorithms;
+  if (out.cache.min_ttl > out.cache.max_ttl) return bad("cache_min_ttl", "must not exceed \"cache_max_ttl\"");
+  if (!out.http.internal_url.empty()) {
+    if (!out.remote()) return bad("internal_url", "needs \"jwks_uri\" or \"discovery\"");
+    out.http.public_url = out.claims.issuer;
+    if (http::origin_of(out.http.public_url).empty())
+      return bad("internal_url", "needs an issuer that is an http(s) URL");
+  }
+  if (out.discovery && http::origin_of(out.claims.issuer).empty())
+    return bad("discovery", "needs an issuer that is an http(s) URL");
+  if (out.remote()) {
+    // Fetched key sets never carry HMAC secrets: HS* cannot be served by them.
+    if (out.algorithms.has_hmac()) return bad("algorithms", "HS* cannot be used with keys fetched over HTTP");
+    out.cache.key_policy = out.key_policy;
+    return {};
+  }
 
   // Symmetric keys are loaded only when an HS* algorithm was explicitly allowed.
   out.key_policy.allow_symmetric = out.algorithms.has_hmac();

@@ -175,13 +175,13 @@ static const char *const expected_names[] = {
     "key_not_found", "bad_signature", "expired",          "not_yet_valid",   "issued_in_future",
     "bad_issuer",   "bad_audience",  "bad_type",         "bad_nonce",       "too_old",
     "missing_claim", "jwks_unavailable", "http_error",   "idp_error",       "store_unavailable",
-    "not_found",    "unsafe_redirect", "invalid_config", "invalid_argument", "internal"};
+    "not_found",    "unsafe_redirect", "invalid_config", "invalid_argument", "internal", "needs_fetch"};
 
 static void test_status_table(void) {
   int i, j;
   CHECK(sizeof expected_names / sizeof expected_names[0] == OIDCORE_STATUS_COUNT);
   CHECK(OIDCORE_OK == 0);
-  CHECK(OIDCORE_INTERNAL == OIDCORE_STATUS_COUNT - 1);
+  CHECK(OIDCORE_NEEDS_FETCH == OIDCORE_STATUS_COUNT - 1);
   /* A sample of the numeric values that are part of the ABI. */
   CHECK(OIDCORE_MALFORMED == 1 && OIDCORE_BAD_SIGNATURE == 6 && OIDCORE_EXPIRED == 7 && OIDCORE_BAD_AUDIENCE == 11);
   CHECK(OIDCORE_INVALID_CONFIG == 22 && OIDCORE_INVALID_ARGUMENT == 23);

@@ -51,13 +51,29 @@ TEST(Config, MinimalConfigurationAndDefaults) {
 TEST(Config, UnknownKeyIsInvalidConfigNamingTheKey) {
   for (const char* member :
        {R"("isuser":"x")", R"("clockTolerance":60)", R"("audiences":["api"])", R"("algorithm":["RS256"])",
-        R"("max_tokens_bytes":1000)", R"("jwks_uri":"https://x")", R"("Issuer":"x")", R"("":1)", R"("issuer ":"x")"}) {
+        R"("max_tokens_bytes":1000)", R"("jwksUri":"https://x")", R"("Issuer":"x")", R"("":1)", R"("issuer ":"x")"}) {
     SCOPED_TRACE(member);
     const std::string key = std::string(member).substr(1, std::string(member).find("\":") - 1);
     EXPECT_STATUS_MSG(create_error(config_with(member)), invalid_config, "\"" + key + "\" is not a known option");
   }
   EXPECT_STATUS_MSG(create_error(config_with(R"("principal":{"roles_claim":"x"})")), invalid_config,
                     "\"principal.roles_claim\" is not a known option");
+}
+
+TEST(Config, ExactlyOneKeySource) {
+  // config_with() already carries inline "jwks"; a second source is refused.
+  EXPECT_STATUS_MSG(create_error(config_with(R"("jwks_uri":"https://idp.example/jwks")")), invalid_config,
+                    "only one of");
+  EXPECT_STATUS_MSG(create_error(config_with(R"("discovery":true)")), invalid_config, "only one of");
+  EXPECT_STATUS_MSG(create_error(config_with(R"("internal_url":"http://idp:9000")")), invalid_config,
+                    "\"internal_url\" needs");
+  EXPECT_STATUS_MSG(create_error(R"({"issuer":"https://i.example/","audience":"a","jwks_uri":"ftp://x/jwks"})"),
+                    invalid_config, "\"jwks_uri\" must be an http(s) URL");
+  EXPECT_STATUS_MSG(create_error(R"({"issuer":"https://i.example/","audience":"a","jwks_uri":"https://i.example/jwks",)"
+                                 R"("algorithms":["HS256"]})"),
+                    invalid_config, "HS* cannot be used with keys fetched over HTTP");
+  EXPECT_STATUS_MSG(create_error(R"({"issuer":"https://i.example/","audience":"a"})"), invalid_config,
+                    "one of \"jwks\", \"jwks_file\", \"jwks_uri\" or \"discovery\" is required");
 }
 
 TEST(Config, WrongTypesAndValuesNameTheKey) {

@@ -1,0 +1,266 @@
+#include "jwks/jwks_cache.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "json/strict_json.hpp"
+
+namespace oidcore::jwks {
+
+using json::Presence;
+
+namespace {
+
+int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+Error read_url_member(simdjson::dom::object obj, std::string_view name, std::string& out, bool required) {
+  std::string_view s;
+  switch (json::get_string(obj, name, s)) {
+    case Presence::absent:
+      if (required) return Error(Status::http_error, "discovery document has no \"" + std::string(name) + "\"");
+      return {};
+    case Presence::wrong_type:
+      return Error(Status::http_error, "discovery document's \"" + std::string(name) + "\" is not a string");
+    case Presence::present:
+      break;
+  }
+  if (!s.empty() && http::origin_of(std::string(s)).empty())
+    return Error(Status::http_error, "discovery document's \"" + std::string(name) + "\" is not an http(s) URL");
+  out.assign(s);
+  return {};
+}
+
+}  // namespace
+
+Error parse_discovery(std::string_view text, const std::string& expected_issuer, ProviderMetadata& out) {
+  out = ProviderMetadata{};
+  json::StrictParser parser;
+  simdjson::dom::element root;
+  if (auto err = parser.parse(text, root)) return Error(Status::http_error, "discovery document: " + err.message);
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj)) return Error(Status::http_error, "discovery document is not a JSON object");
+  std::string_view issuer;
+  if (json::get_string(obj, "issuer", issuer) != Presence::present)
+    return Error(Status::http_error, "discovery document has no string \"issuer\"");
+  // OpenID Connect Discovery §4.3: exactly the issuer that was asked for.
+  if (issuer != expected_issuer)
+    return Error(Status::bad_issuer, "discovery names issuer \"" + printable(issuer, 200) + "\", expected \"" +
+                                         printable(expected_issuer, 200) + "\"");
+  out.issuer.assign(issuer);
+  if (auto err = read_url_member(obj, "jwks_uri", out.jwks_uri, true)) return err;
+  for (auto [name, field] : {std::pair<std::string_view, std::string*>{"authorization_endpoint", &out.authorization_endpoint},
+                             {"token_endpoint", &out.token_endpoint},
+                             {"userinfo_endpoint", &out.userinfo_endpoint},
+                             {"end_session_endpoint", &out.end_session_endpoint},
+                             {"revocation_endpoint", &out.revocation_endpoint},
+                             {"introspection_endpoint", &out.introspection_endpoint}}) {
+    if (auto err = read_url_member(obj, name, *field, false)) return err;
+  }
+  simdjson::dom::element algs;
+  if (!obj.at_key("id_token_signing_alg_values_supported").get(algs)) {
+    simdjson::dom::array arr;
+    if (algs.get_array().get(arr))
+      return Error(Status::http_error, "\"id_token_signing_alg_values_supported\" is not an array");
+    for (auto a : arr) {
+      std::string_view name;
+      if (a.get_string().get(name))
+        return Error(Status::http_error, "\"id_token_signing_alg_values_supported\" holds a non-string");
+      out.id_token_signing_alg_values_supported.emplace_back(name);
+    }
+  }
+  return {};
+}
+
+int64_t KeyCache::monotonic_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+KeyCache::KeyCache(std::string jwks_uri, std::string discovery_issuer, std::shared_ptr<const http::HttpClient> http,
+                   CacheOptions options)
+    : discovery_issuer_(std::move(discovery_issuer)),
+      http_(std::move(http)),
+      options_(std::move(options)),
+      jwks_uri_(std::move(jwks_uri)) {}
+
+std::shared_ptr<const KeySnapshot> KeyCache::snapshot() const {
+  std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+bool KeyCache::usable(const KeySnapshot* snap) const {
+  return snap && monotonic_now() < snap->expires_at + options_.stale_if_error;
+}
+
+bool KeyCache::refresh_due(const KeySnapshot* snap) const {
+  if (!snap) return true;
+  return monotonic_now() >= snap->expires_at;
+}
+
+bool KeyCache::backing_off() const {
+  std::lock_guard<std::mutex> lock(fetch_mutex_);
+  return last_failure_mono_ >= 0 && monotonic_now() - last_failure_mono_ < options_.retry_interval;
+}
+
+bool KeyCache::refetch_allowed() const {
+  std::lock_guard<std::mutex> lock(fetch_mutex_);
+  const int64_t now = monotonic_now();
+  if (last_failure_mono_ >= 0 && now - last_failure_mono_ < options_.retry_interval) return false;
+  size_t recent = 0;
+  for (int64_t t : refetch_times_)
+    if (now - t < 60) ++recent;
+  return recent < static_cast<size_t>(options_.refetch_per_minute);
+}
+
+Error KeyCache::refresh(Reason reason, uint64_t seen) {
+  std::unique_lock<std::mutex> lock(fetch_mutex_);
+  {
+    auto snap = snapshot();
+    if (snap && snap->generation > seen) return {};  // someone else already brought newer keys
+  }
+  if (in_flight_) {
+    // Single flight: join the fetch under way and take its outcome.
+    const uint64_t id = flight_id_;
+    const auto limit = std::chrono::milliseconds(http_->options().total_timeout_ms * 2 + 1000);
+    if (!fetch_done_.wait_for(lock, limit, [&] { return flight_id_ != id; }))
+      return Error(Status::jwks_unavailable, "timed out waiting for the key fetch in progress");
+    return last_flight_error_;
+  }
+  const int64_t now = monotonic_now();
+  if (last_failure_mono_ >= 0 && now - last_failure_mono_ < options_.retry_interval) {
+    return Error(Status::jwks_unavailable, "keys could not be fetched " + std::to_string(now - last_failure_mono_) +
+                                               " s ago (" + stats_.last_error + "); retrying after " +
+                                               std::to_string(options_.retry_interval) + " s");
+  }
+  if (reason == Reason::unknown_kid) {
+    while (!refetch_times_.empty() && now - refetch_times_.front() >= 60) refetch_times_.pop_front();
+    if (refetch_times_.size() >= static_cast<size_t>(options_.refetch_per_minute)) {
+      ++stats_.rate_limited;
+      return Error(Status::key_not_found, "unknown kid and the key refetch limit (" +
+                                              std::to_string(options_.refetch_per_minute) + " a minute) is reached");
+    }
+    refetch_times_.push_back(now);
+  }
+  in_flight_ = true;
+  lock.unlock();
+  Error err;
+  try {
+    err = fetch_once();
+  } catch (const std::exception& e) {
+    err = Error(Status::internal, std::string("key fetch failed: ") + e.what());
+  }
+  lock.lock();
+  in_flight_ = false;
+  ++flight_id_;
+  ++stats_.fetches;
+  if (err) {
+    ++stats_.fetch_failures;
+    stats_.last_failure_unix = unix_now();
+    stats_.last_error = err.message;
+    last_failure_mono_ = monotonic_now();
+  } else {
+    stats_.last_success_unix = unix_now();
+    last_failure_mono_ = -1;
+  }
+  last_flight_error_ = err;
+  fetch_done_.notify_all();
+  return err;
+}
+
+Error KeyCache::discover(ProviderMetadata& out) {
+  std::string url = discovery_issuer_;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  url += "/.well-known/openid-configuration";
+  http::HttpResponse resp;
+  if (auto err = http_->fetch({url, "GET", "", {"Accept: application/json"}}, resp)) return err;
+  if (resp.status != 200)
+    return Error(Status::http_error, "discovery answered HTTP " + std::to_string(resp.status), resp.status);
+  return parse_discovery(resp.body, discovery_issuer_, out);
+}
+
+int64_t KeyCache::ttl_from(const std::string& cache_control) const {
+  int64_t ttl = options_.ttl;
+  // Directives are comma-separated; only max-age and no-store/no-cache matter here.
+  size_t pos = 0;
+  while (pos < cache_control.size()) {
+    size_t end = cache_control.find(',', pos);
+    if (end == std::string::npos) end = cache_control.size();
+    std::string d = cache_control.substr(pos, end - pos);
+    pos = end + 1;
+    while (!d.empty() && d.front() == ' ') d.erase(0, 1);
+    while (!d.empty() && d.back() == ' ') d.pop_back();
+    if (d.rfind("max-age=", 0) == 0) {
+      const std::string v = d.substr(8);
+      if (!v.empty() && v.size() < 12 && v.find_first_not_of("0123456789") == std::string::npos) ttl = std::stoll(v);
+    } else if (d == "no-store" || d == "no-cache") {
+      ttl = options_.min_ttl;
+    }
+  }
+  if (ttl < options_.min_ttl) ttl = options_.min_ttl;
+  if (ttl > options_.max_ttl) ttl = options_.max_ttl;
+  return ttl;
+}
+
+Error KeyCache::fetch_once() {
+  // Only the single fetch in flight runs this, so jwks_uri_ and metadata_ have one writer.
+  std::optional<jose::AlgSet> advertised;
+  if (!discovery_issuer_.empty()) {
+    ProviderMetadata md;
+    if (auto err = discover(md)) return err;
+    jose::AlgSet algs;
+    for (const auto& name : md.id_token_signing_alg_values_supported) {
+      auto a = jose::alg_from_name(name);
+      if (a && !jose::is_hmac(*a)) algs.add(*a);  // HS* and none never come from discovery
+    }
+    if (!algs.empty()) advertised = algs;
+    std::lock_guard<std::mutex> lock(fetch_mutex_);
+    jwks_uri_ = md.jwks_uri;
+    metadata_ = std::move(md);
+  }
+  http::HttpResponse resp;
+  if (auto err = http_->fetch({jwks_uri_, "GET", "", {"Accept: application/json"}}, resp)) return err;
+  if (resp.status != 200)
+    return Error(Status::http_error, "JWKS answered HTTP " + std::to_string(resp.status), resp.status);
+  jose::KeyPolicy policy = options_.key_policy;
+  // A key set from the network never supplies HMAC secrets (alg confusion).
+  policy.allow_symmetric = false;
+  auto next = std::make_shared<KeySnapshot>();
+  if (auto err = jose::parse_jwks(resp.body, policy, next->keys))
+    return Error(err.status == Status::too_large ? Status::too_large : Status::jwks_unavailable,
+                 "JWKS refused: " + err.message);
+  auto current = snapshot();
+  if (current && !current->keys.keys.empty() && next->keys.keys.empty())
+    return Error(Status::jwks_unavailable, "JWKS refused: it would replace the current keys with an empty set");
+  const int64_t now = monotonic_now();
+  next->generation = current ? current->generation + 1 : 1;
+  next->fetched_at = now;
+  next->expires_at = now + ttl_from(resp.cache_control);
+  next->fetched_at_unix = unix_now();
+  next->advertised = advertised ? advertised : (current ? current->advertised : std::nullopt);
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mutex_);
+    snapshot_ = std::move(next);
+  }
+  return {};
+}
+
+Stats KeyCache::stats() const {
+  Stats s;
+  {
+    std::lock_guard<std::mutex> lock(fetch_mutex_);
+    s = stats_;
+  }
+  if (auto snap = snapshot()) {
+    s.key_count = snap->keys.keys.size();
+    s.cache_age = monotonic_now() - snap->fetched_at;
+    s.stale = monotonic_now() >= snap->expires_at;
+  }
+  return s;
+}
+
+std::optional<ProviderMetadata> KeyCache::metadata() const {
+  std::lock_guard<std::mutex> lock(fetch_mutex_);
+  return metadata_;
+}
+
+}  // namespace oidcore::jwks
