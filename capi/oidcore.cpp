@@ -8,6 +8,7 @@
 #include <new>
 #include <string>
 
+#include "diagnostics/provider_inspect.hpp"
 #include "jose/jwk.hpp"
 #include "json/strict_json.hpp"
 #include "status.hpp"
@@ -267,35 +268,22 @@ oidcore_status oidcore_jwks_describe(const char* jwks_json, size_t jwks_len, con
     oidcore::jose::KeySet set;
     if (auto err = oidcore::jose::parse_jwks(std::string_view(jwks_json, jwks_len), policy, set))
       return report(error, err);
-    std::string s = "{\"keys\":[";
-    for (size_t i = 0; i < set.keys.size(); ++i) {
-      const auto& k = *set.keys[i];
-      if (i) s += ',';
-      s += "{\"kid\":";
-      if (k.has_kid) oidcore::json::append_json_string(s, k.kid); else s += "null";
-      s += ",\"kty\":";
-      oidcore::json::append_json_string(s, oidcore::jose::key_type_name(k.kty));
-      s += ",\"alg\":";
-      if (k.alg) oidcore::json::append_json_string(s, oidcore::jose::alg_name(*k.alg)); else s += "null";
-      s += ",\"use\":";
-      if (!k.use.empty()) oidcore::json::append_json_string(s, k.use); else s += "null";
-      s += ",\"crv\":";
-      if (k.crv != oidcore::jose::Curve::none) oidcore::json::append_json_string(s, oidcore::jose::curve_name(k.crv)); else s += "null";
-      s += ",\"bits\":" + std::to_string(k.bits) + ",\"thumbprint\":";
-      oidcore::json::append_json_string(s, k.thumbprint);
-      s += '}';
-    }
-    s += "],\"skipped\":[";
-    for (size_t i = 0; i < set.skipped.size(); ++i) {
-      const auto& sk = set.skipped[i];
-      if (i) s += ',';
-      s += "{\"index\":" + std::to_string(sk.index) + ",\"kid\":";
-      oidcore::json::append_json_string(s, sk.kid);
-      s += ",\"reason\":";
-      oidcore::json::append_json_string(s, sk.reason);
-      s += '}';
-    }
-    s += "]}";
+    const std::string s = oidcore::jose::describe_key_set(set);
+    *out = copy_out(s);
+    if (out_len) *out_len = s.size();
+    return ok(error);
+  });
+}
+
+oidcore_status oidcore_provider_inspect(const char* config_json, size_t config_len, char** out, size_t* out_len,
+                                       oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!config_json || !out) return report(error, oidcore::Status::invalid_argument, "arguments must not be NULL");
+  return guarded(error, [&] {
+    std::string s;
+    if (auto err = oidcore::diagnostics::inspect_provider(std::string_view(config_json, config_len), s))
+      return report(error, err);
     *out = copy_out(s);
     if (out_len) *out_len = s.size();
     return ok(error);

@@ -1,6 +1,7 @@
 // The oidcore command line: for people debugging an integration. It talks to the library
 // through the public C ABI only, like any other language would.
 #include <oidcore.h>
+#include <simdjson.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,14 +18,21 @@ constexpr int kExitUsage = 2;
 
 const char* const kUsage =
     "usage:\n"
-    "  oidcore verify --jwks FILE --issuer ISS --audience AUD [--audience AUD2 ...]\n"
+    "  oidcore verify (--jwks FILE|URL --issuer ISS | --discovery ISSUER) --audience AUD\n"
+    "                 [--audience AUD2 ...] [--internal-url URL] [--ca-file FILE]\n"
     "                 [--algorithms A,B] [--clock-tolerance SEC] [--now UNIX] [--typ TYP]\n"
     "                 [--require CLAIM ...] [--max-token-bytes N] [TOKEN | -]\n"
+    "  oidcore discover ISSUER [--internal-url URL] [--jwks-uri URL] [--ca-file FILE] [--json]\n"
+    "  oidcore doctor ISSUER [--internal-url URL] [--jwks-uri URL] [--ca-file FILE]\n"
+    "                 [--client-id ID --client-secret SECRET] [--json]\n"
     "  oidcore --version\n"
     "\n"
     "verify: prints the claims as one JSON object and exits 0 when the token is valid;\n"
     "prints 'CODE: message' on stderr and exits 1 when it is rejected; exits 2 on usage errors.\n"
-    "The token is read from standard input when it is '-' or not given.\n";
+    "The token is read from standard input when it is '-' or not given.\n"
+    "discover: the provider's endpoints and keys; doctor adds the algorithms both sides\n"
+    "support, the clock skew and (with client credentials) a check at the token endpoint.\n"
+    "Both exit 0 when nothing is wrong and 1 when they found problems (listed).\n";
 
 int usage(const std::string& problem) {
   if (!problem.empty()) std::fprintf(stderr, "oidcore: %s\n", problem.c_str());
@@ -71,7 +79,7 @@ std::vector<std::string> split_commas(const std::string& s) {
 }
 
 int verify_command(int argc, char** argv) {
-  std::string jwks, issuer, typ;
+  std::string jwks, issuer, typ, discovery, internal_url, ca_file;
   std::vector<std::string> audiences, algorithms, required;
   long long clock_tolerance = -1, now = -1, max_token_bytes = -1;
   std::string token;
@@ -91,7 +99,13 @@ int verify_command(int argc, char** argv) {
     };
     std::string v;
     if (arg == "--jwks") {
-      if (!value(jwks)) return usage("--jwks needs a file");
+      if (!value(jwks)) return usage("--jwks needs a file or URL");
+    } else if (arg == "--discovery") {
+      if (!value(discovery)) return usage("--discovery needs the issuer");
+    } else if (arg == "--internal-url") {
+      if (!value(internal_url)) return usage("--internal-url needs a URL");
+    } else if (arg == "--ca-file") {
+      if (!value(ca_file)) return usage("--ca-file needs a file");
     } else if (arg == "--issuer") {
       if (!value(issuer)) return usage("--issuer needs a value");
     } else if (arg == "--audience") {
@@ -123,7 +137,11 @@ int verify_command(int argc, char** argv) {
       return usage("unknown option " + arg);
     }
   }
-  if (jwks.empty()) return usage("--jwks is required");
+  if (jwks.empty() == discovery.empty()) return usage("one of --jwks or --discovery is required");
+  if (!discovery.empty()) {
+    if (issuer.empty()) issuer = discovery;
+    if (issuer != discovery) return usage("--issuer and --discovery name different issuers");
+  }
   if (issuer.empty()) return usage("--issuer is required");
   if (audiences.empty()) return usage("--audience is required");
 
@@ -133,8 +151,22 @@ int verify_command(int argc, char** argv) {
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   }
 
-  std::string config = "{\"jwks_file\":";
-  append_json_string(config, jwks);
+  const bool remote = jwks.rfind("http://", 0) == 0 || jwks.rfind("https://", 0) == 0;
+  std::string config = "{";
+  if (!discovery.empty()) {
+    config += "\"discovery\":true";
+  } else {
+    config += remote ? "\"jwks_uri\":" : "\"jwks_file\":";
+    append_json_string(config, jwks);
+  }
+  if (!internal_url.empty()) {
+    config += ",\"internal_url\":";
+    append_json_string(config, internal_url);
+  }
+  if (!ca_file.empty()) {
+    config += ",\"ca_file\":";
+    append_json_string(config, ca_file);
+  }
   config += ",\"issuer\":";
   append_json_string(config, issuer);
   config += ",\"audience\":[";
@@ -192,6 +224,132 @@ int verify_command(int argc, char** argv) {
   return code;
 }
 
+std::string member(simdjson::dom::element e, const char* key) {
+  std::string_view s;
+  if (e[key].get_string().get(s)) return "";
+  return std::string(s);
+}
+
+std::string number_or_dash(simdjson::dom::element e, const char* key) {
+  int64_t n = 0;
+  if (e[key].get_int64().get(n)) return "-";
+  return std::to_string(n);
+}
+
+void print_report(simdjson::dom::element r, bool doctor) {
+  std::printf("issuer            %s\n", member(r, "issuer").c_str());
+  simdjson::dom::element d;
+  if (!r["discovery"].get(d) && d.is_object()) {
+    for (const char* k : {"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "end_session_endpoint",
+                          "revocation_endpoint", "introspection_endpoint"}) {
+      const std::string v = member(d, k);
+      std::printf("%-17s %s\n", std::string(k).substr(0, std::string(k).find("_endpoint")).c_str(),
+                  v.empty() ? "-" : v.c_str());
+    }
+  }
+  std::printf("jwks_uri          %s\n", member(r, "jwks_uri").empty() ? "-" : member(r, "jwks_uri").c_str());
+  simdjson::dom::array keys, skipped;
+  if (!r["keys"].get_array().get(keys)) {
+    std::printf("\nkeys (%zu usable)\n", keys.size());
+    if (keys.size()) std::printf("  %-24s %-4s %-6s %-8s %-4s %s\n", "KID", "KTY", "ALG", "SIZE", "USE", "THUMBPRINT");
+    for (auto k : keys) {
+      std::string size = member(k, "crv");
+      if (size.empty()) size = number_or_dash(k, "bits") + " bit";
+      const std::string alg = member(k, "alg"), use = member(k, "use");
+      std::printf("  %-24s %-4s %-6s %-8s %-4s %s\n", member(k, "kid").empty() ? "-" : member(k, "kid").c_str(),
+                  member(k, "kty").c_str(), alg.empty() ? "-" : alg.c_str(), size.c_str(),
+                  use.empty() ? "-" : use.c_str(), member(k, "thumbprint").c_str());
+    }
+  }
+  if (doctor) {
+    simdjson::dom::element algs;
+    if (!r["algorithms"].get(algs)) {
+      std::string provider, common;
+      for (auto a : algs["provider"].get_array()) provider += std::string(a.get_string().value_unsafe()) + " ";
+      for (auto a : algs["common"].get_array()) common += std::string(a.get_string().value_unsafe()) + " ";
+      std::printf("\nalgorithms        provider: %s\n                  both sides: %s\n",
+                  provider.empty() ? "(not advertised)" : provider.c_str(), common.empty() ? "(none)" : common.c_str());
+    }
+    std::printf("clock skew        %s\n",
+                number_or_dash(r, "clock_skew") == "-" ? "unknown (no Date header)"
+                                                       : (number_or_dash(r, "clock_skew") + " s").c_str());
+    simdjson::dom::element c;
+    if (!r["client_check"].get(c) && c.is_object())
+      std::printf("client check      %s (%s)\n", member(c, "result").c_str(), member(c, "detail").c_str());
+  }
+  simdjson::dom::array problems;
+  if (!r["problems"].get_array().get(problems) && problems.size()) {
+    std::printf("\nproblems\n");
+    for (auto p : problems) std::printf("  - %s\n", std::string(p.get_string().value_unsafe()).c_str());
+  } else {
+    std::printf("\nno problems found\n");
+  }
+}
+
+int inspect_command(int argc, char** argv, bool doctor) {
+  std::string issuer, internal_url, jwks_uri, ca_file, client_id, client_secret;
+  bool json_out = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](std::string& out) -> bool {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    if (arg == "--internal-url") {
+      if (!value(internal_url)) return usage("--internal-url needs a URL");
+    } else if (arg == "--jwks-uri") {
+      if (!value(jwks_uri)) return usage("--jwks-uri needs a URL");
+    } else if (arg == "--ca-file") {
+      if (!value(ca_file)) return usage("--ca-file needs a file");
+    } else if (doctor && arg == "--client-id") {
+      if (!value(client_id)) return usage("--client-id needs a value");
+    } else if (doctor && arg == "--client-secret") {
+      if (!value(client_secret)) return usage("--client-secret needs a value");
+    } else if (arg == "--json") {
+      json_out = true;
+    } else if (arg.rfind("--", 0) != 0 && issuer.empty()) {
+      issuer = arg;
+    } else {
+      return usage("unexpected argument " + arg);
+    }
+  }
+  if (issuer.empty()) return usage("the issuer is required");
+  if (client_id.empty() != client_secret.empty()) return usage("--client-id and --client-secret go together");
+  std::string config = "{\"issuer\":";
+  append_json_string(config, issuer);
+  for (auto [key, v] : {std::pair<const char*, const std::string*>{"internal_url", &internal_url},
+                        {"jwks_uri", &jwks_uri}, {"ca_file", &ca_file}, {"client_id", &client_id},
+                        {"client_secret", &client_secret}}) {
+    if (v->empty()) continue;
+    config += ",\"";
+    config += key;
+    config += "\":";
+    append_json_string(config, *v);
+  }
+  config += '}';
+  oidcore_error err;
+  char* report = nullptr;
+  size_t len = 0;
+  if (oidcore_provider_inspect(config.data(), config.size(), &report, &len, &err) != OIDCORE_OK) {
+    std::fprintf(stderr, "%s: %s\n", oidcore_status_name(err.status), err.message);
+    return kExitUsage;
+  }
+  const std::string text(report, len);
+  oidcore_string_free(report);
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(text).get(root)) {
+    std::fprintf(stderr, "internal: unreadable report\n");
+    return kExitRejected;
+  }
+  simdjson::dom::array problems;
+  const bool has_problems = !root["problems"].get_array().get(problems) && problems.size() > 0;
+  if (json_out) std::printf("%s\n", text.c_str());
+  else print_report(root, doctor);
+  return has_problems ? kExitRejected : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,5 +364,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "verify") return verify_command(argc - 2, argv + 2);
+  if (cmd == "discover") return inspect_command(argc - 2, argv + 2, false);
+  if (cmd == "doctor") return inspect_command(argc - 2, argv + 2, true);
   return usage("unknown command " + cmd);
 }

@@ -241,6 +241,30 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_jwks_describe(const char *j
                                                                   size_t *out_len,
                                                                   oidcore_error *error);
 
+/* ------------------------------------------------------------------------------------ */
+/* Diagnostics                                                                           */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * Inspects an identity provider for people debugging an integration (what `oidcore
+ * discover` and `oidcore doctor` print). `config_json`: {"issuer", "jwks_uri"?,
+ * "internal_url"?, "ca_file"?, "ca_dir"?, "http_timeout"?, "connect_timeout"?,
+ * "client_id"?, "client_secret"?, "min_rsa_bits"?}. Blocks for the network calls (each
+ * bounded by the timeouts). The report is one JSON object: "discovery" (endpoints),
+ * "discovery_error", "jwks_uri", "jwks_error", "keys" and "skipped" (as
+ * oidcore_jwks_describe), "algorithms" {"provider","common"}, "server_date", "clock_skew"
+ * (seconds, this machine minus the provider), "client_check" {"result": "accepted" |
+ * "invalid_client" | "error", "detail"} when credentials were given, and "problems" (a list
+ * of plain-language findings, empty when all is well).
+ * Provider failures are part of the report; the status is not OK only for a bad
+ * configuration. *out is released with oidcore_string_free().
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_provider_inspect(const char *config_json,
+                                                                     size_t config_len,
+                                                                     char **out,
+                                                                     size_t *out_len,
+                                                                     oidcore_error *error);
+
 /* Releases a string allocated by the library. NULL is accepted. */
 OIDCORE_API void oidcore_string_free(char *s);
 

@@ -388,6 +388,40 @@ Error parse_jwks(std::string_view json_text, const KeyPolicy& policy, KeySet& ou
   return {};
 }
 
+std::string describe_key_set(const KeySet& set) {
+  using json::append_json_string;
+  std::string s = "{\"keys\":[";
+  for (size_t i = 0; i < set.keys.size(); ++i) {
+    const auto& k = *set.keys[i];
+    if (i) s += ',';
+    s += "{\"kid\":";
+    if (k.has_kid) append_json_string(s, k.kid); else s += "null";
+    s += ",\"kty\":";
+    append_json_string(s, key_type_name(k.kty));
+    s += ",\"alg\":";
+    if (k.alg) append_json_string(s, alg_name(*k.alg)); else s += "null";
+    s += ",\"use\":";
+    if (!k.use.empty()) append_json_string(s, k.use); else s += "null";
+    s += ",\"crv\":";
+    if (k.crv != Curve::none) append_json_string(s, curve_name(k.crv)); else s += "null";
+    s += ",\"bits\":" + std::to_string(k.bits) + ",\"thumbprint\":";
+    append_json_string(s, k.thumbprint);
+    s += '}';
+  }
+  s += "],\"skipped\":[";
+  for (size_t i = 0; i < set.skipped.size(); ++i) {
+    const auto& sk = set.skipped[i];
+    if (i) s += ',';
+    s += "{\"index\":" + std::to_string(sk.index) + ",\"kid\":";
+    append_json_string(s, sk.kid);
+    s += ",\"reason\":";
+    append_json_string(s, sk.reason);
+    s += '}';
+  }
+  s += "]}";
+  return s;
+}
+
 Error jwk_thumbprint(std::string_view json_text, std::string& out) {
   json::StrictParser parser;
   element root;

@@ -85,6 +85,10 @@ JwkLoad parse_jwk(std::string_view json, const KeyPolicy& policy);
 // A single JWK object (with "kty") is accepted as a set of one.
 [[nodiscard]] Error parse_jwks(std::string_view json, const KeyPolicy& policy, KeySet& out);
 
+// A key set as JSON, for diagnostics: {"keys":[{"kid","kty","alg","use","crv","bits",
+// "thumbprint"}...],"skipped":[{"index","kid","reason"}...]}.
+std::string describe_key_set(const KeySet& set);
+
 // RFC 7638 thumbprint of a JWK given as JSON (required members only, SHA-256, base64url).
 [[nodiscard]] Error jwk_thumbprint(std::string_view json, std::string& out);
 

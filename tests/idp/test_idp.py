@@ -196,6 +196,14 @@ def huge_blocks(target, total, block_size=65536):
 
 # --------------------------------------------------------------------------- handler
 
+def client_gone(exc):
+    """True for the errors of a peer that went away (reset, broken pipe, TLS failure,
+    timeout, or a write after the connection was dropped on purpose)."""
+    if isinstance(exc, OSError):
+        return True
+    return isinstance(exc, ValueError) and "closed" in str(exc)
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "oidcore-test-idp/1"
@@ -216,8 +224,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle(self):
         try:
             super().handle()
-        except (OSError, ValueError):
-            # Client went away (reset, broken pipe, TLS error, timeout, closed file).
+        except Exception as e:  # noqa: BLE001
+            if not client_gone(e):
+                raise
             self.close_connection = True
 
     def log_message(self, format, *args):  # noqa: A002 - signature from the base class
@@ -782,8 +791,7 @@ class IdpServer(http.server.ThreadingHTTPServer):
                     pass
 
     def handle_error(self, request, client_address):
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (OSError, ValueError)):
+        if client_gone(sys.exc_info()[1]):
             return  # a client that went away is not an error
         sys.stderr.write("test_idp: internal error while serving %s:\n" % (client_address,))
         import traceback
