@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build test test-core test-asan test-tsan fuzz demo clean
+.PHONY: all deps build test test-node test-asan test-tsan fuzz demo clean
 
 all: build
 
@@ -20,7 +20,12 @@ build: deps
 # UndefinedBehaviorSanitizer (with the fuzz seed corpora as regression inputs).
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-node
 	@$(MAKE) --no-print-directory test-asan
+
+# The Node binding: npm install builds the addon (cmake-js, Node-API headers from npm).
+test-node: deps
+	@cd bindings/node && npm install --no-audit --no-fund --loglevel=error && npm test
 
 test-asan: deps
 	@cmake -S . -B $(BUILD)-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DOIDCORE_SANITIZE=address,undefined >/dev/null
@@ -51,4 +56,4 @@ demo: build
 	@scripts/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz bindings/node/build

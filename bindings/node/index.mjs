@@ -1,0 +1,7 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const oidcore = require('./index.js');
+
+export const { Verifier, OidcoreError, version, codes } = oidcore;
+export default oidcore;

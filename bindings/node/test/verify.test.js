@@ -1,0 +1,110 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { Verifier, OidcoreError, codes, version } = require('..');
+const { makeKey, sign, claims, now, b64u } = require('./helpers');
+
+const ISS = 'https://idp.example/application/o/app/';
+const rsa = makeKey('RS256', 'rsa-1');
+const ec = makeKey('ES256', 'ec-1');
+const ed = makeKey('EdDSA', 'ed-1');
+const jwks = { keys: [rsa.jwk, ec.jwk, ed.jwk] };
+const verifier = new Verifier({ issuer: ISS, audience: 'app', jwks });
+
+async function rejects(promise, code) {
+  await assert.rejects(promise, (e) => e instanceof OidcoreError && e.code === code && typeof e.message === 'string');
+}
+
+test('valid tokens of every algorithm verify, async and sync', async () => {
+  for (const key of [rsa, ec, ed]) {
+    const token = sign(key, claims({ email: 'a@example.com' }));
+    const r = await verifier.verify(token);
+    assert.equal(r.claims.sub, 'user-1');
+    assert.equal(r.claims.email, 'a@example.com');
+    assert.deepEqual(r.header, { alg: key.alg, kid: key.kid });
+    assert.equal(r.principal, null);
+    assert.deepEqual(verifier.verifySync(token).claims, r.claims);
+    assert.deepEqual(verifier.verifySync(Buffer.from(token)).claims, r.claims);
+  }
+});
+
+test('rejections carry the stable code', async () => {
+  const good = sign(rsa, claims());
+  const [h, p, s] = good.split('.');
+  const forged = `${h}.${b64u(JSON.stringify(claims({ sub: 'admin' })))}.${s}`;
+  await rejects(verifier.verify(forged), 'bad_signature');
+  await rejects(verifier.verify(sign(rsa, claims({ exp: now() - 1 }))), 'expired');
+  await rejects(verifier.verify(sign(rsa, claims({ aud: 'other' }))), 'bad_audience');
+  await rejects(verifier.verify(sign(rsa, claims({ iss: ISS.slice(0, -1) }))), 'bad_issuer');
+  await rejects(verifier.verify(`${b64u('{"alg":"none"}')}.${p}.`), 'unsupported_alg');
+  await rejects(verifier.verify(sign(rsa, claims(), { kid: 'unknown' })), 'key_not_found');
+  await rejects(verifier.verify('not a token'), 'malformed');
+  await rejects(verifier.verify('a'.repeat(20000)), 'too_large');
+  assert.throws(() => verifier.verifySync(forged), (e) => e instanceof OidcoreError && e.code === 'bad_signature');
+});
+
+test('HMAC with the public key as secret (alg confusion) is refused', async () => {
+  const pem = crypto.createPublicKey(rsa.jwk.n ? { key: rsa.jwk, format: 'jwk' } : rsa.privateKey).export({ type: 'spki', format: 'pem' });
+  const h = b64u(JSON.stringify({ alg: 'HS256', kid: 'rsa-1' }));
+  const p = b64u(JSON.stringify(claims()));
+  const mac = crypto.createHmac('sha256', pem).update(`${h}.${p}`).digest();
+  await rejects(verifier.verify(`${h}.${p}.${b64u(mac)}`), 'alg_not_allowed');
+});
+
+test('non-token arguments are a TypeError, never a crash', async () => {
+  for (const bad of [undefined, null, 42, {}, []]) {
+    assert.throws(() => verifier.verifySync(bad), TypeError);
+    await assert.rejects(verifier.verify(bad), TypeError);
+  }
+});
+
+test('options are camelCase and errors name the option as written', () => {
+  const v = new Verifier({ issuer: ISS, audience: ['x', 'app'], jwks, clockTolerance: 30, now: new Date((now() + 620) * 1000) });
+  // exp = now + 600, frozen clock 620 s later: inside the 30 s tolerance.
+  assert.equal(v.verifySync(sign(rsa, claims())).claims.sub, 'user-1');
+  assert.throws(() => new Verifier({ issuer: ISS, audience: 'app', jwks, clockTolerence: 5 }),
+    (e) => e instanceof OidcoreError && e.code === 'invalid_config' && e.message.includes('"clockTolerence"'));
+  assert.throws(() => new Verifier({ issuer: ISS, audience: 'app', jwks, clockTolerance: 301 }),
+    (e) => e.code === 'invalid_config' && e.message.includes('"clockTolerance"'));
+  assert.throws(() => new Verifier(null), (e) => e.code === 'invalid_config');
+  assert.throws(() => new Verifier({ issuer: ISS, audience: 'app' }), (e) => e.code === 'invalid_config');
+});
+
+test('principal mapping', () => {
+  const v = new Verifier({
+    issuer: ISS, audience: 'app', jwks,
+    principal: { roles: [{ group: 'admins', role: 'admin' }, { group: 'support', role: 'support' }], defaultRole: 'member' },
+  });
+  const r = v.verifySync(sign(ec, claims({ email: 'e@x', name: 'Eve', groups: ['support', 'admins'] })));
+  assert.deepEqual(r.principal, { sub: 'user-1', email: 'e@x', name: 'Eve', organizationId: 'user-1', role: 'admin' });
+  assert.equal(v.verifySync(sign(ec, claims({ groups: [] }))).principal.role, 'member');
+});
+
+test('codes and version', () => {
+  assert.match(version, /^\d+\.\d+\.\d+$/);
+  for (const c of ['malformed', 'expired', 'bad_signature', 'jwks_unavailable', 'internal']) assert.ok(codes.includes(c));
+  assert.ok(!codes.includes('needs_fetch'));
+});
+
+test('stats count outcomes', () => {
+  const v = new Verifier({ issuer: ISS, audience: 'app', jwks });
+  v.verifySync(sign(rsa, claims()));
+  assert.throws(() => v.verifySync(sign(rsa, claims({ exp: now() - 5 }))));
+  const s = v.stats();
+  assert.equal(s.verifications.ok, 1);
+  assert.equal(s.verifications.expired, 1);
+  assert.equal(s.jwks, undefined);
+});
+
+test('a failed verification leaves nothing in OpenSSL\'s error queue for Node to trip over', async () => {
+  let before;
+  try { crypto.createPublicKey('garbage'); } catch (e) { before = e.message; }
+  // Invalid EC points, wrong signatures and DER: paths that make OpenSSL queue errors.
+  assert.throws(() => new Verifier({ issuer: ISS, audience: 'app', jwks: { keys: [{ ...ec.jwk, y: ec.jwk.x }] } }));
+  const t = sign(ec, claims()).split('.');
+  await rejects(verifier.verify(`${t[0]}.${t[1]}.${b64u(Buffer.alloc(64, 7))}`), 'bad_signature');
+  let after;
+  try { crypto.createPublicKey('garbage'); } catch (e) { after = e.message; }
+  assert.equal(after, before);
+});
