@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build test test-node test-asan test-tsan fuzz demo clean
+.PHONY: all deps build test test-node test-python test-asan test-tsan fuzz demo clean
 
 all: build
 
@@ -21,6 +21,7 @@ build: deps
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-node
+	@$(MAKE) --no-print-directory test-python
 	@$(MAKE) --no-print-directory test-asan
 
 # The Node binding: npm install builds the addon (cmake-js, Node-API headers from npm).
@@ -38,6 +39,11 @@ test-tsan: deps
 	@cmake -S . -B $(BUILD)-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOIDCORE_SANITIZE=thread >/dev/null
 	@cmake --build $(BUILD)-tsan -j $(JOBS)
 	@cd $(BUILD)-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L thread
+
+# The Python binding: pip builds it (scikit-build-core + pybind11 from PyPI), pytest runs it.
+test-python: deps
+	@cd bindings/python && python3 -m pip install -q --root-user-action=ignore --disable-pip-version-check '.[test]' \
+	  && python3 -m pytest -q tests
 
 # libFuzzer (clang) over the JWS and JWKS parsers, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
