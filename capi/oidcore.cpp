@@ -6,12 +6,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "diagnostics/provider_inspect.hpp"
+#include "flow/exchange_codes.hpp"
+#include "flow/login_state.hpp"
+#include "flow/sealed_records.hpp"
 #include "jose/jwk.hpp"
 #include "json/strict_json.hpp"
 #include "status.hpp"
+#include "store/memory_store.hpp"
+#include "store/redis_store.hpp"
 #include "verifier/verifier.hpp"
 
 static_assert(OIDCORE_STATUS_COUNT == oidcore::kStatusCount, "C and C++ status tables differ");
@@ -25,6 +31,10 @@ struct oidcore_verifier {
 struct oidcore_result {
   oidcore::VerifiedToken token;
   bool has_principal = false;
+};
+
+struct oidcore_store {
+  std::unique_ptr<oidcore::store::Store> impl;
 };
 
 namespace {
@@ -80,6 +90,170 @@ oidcore::Status status_from_c(const oidcore_status& status) noexcept {
   int raw;
   std::memcpy(&raw, &status, sizeof raw);
   return static_cast<oidcore::Status>(raw);
+}
+
+}  // namespace
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+// A message naming `key` (shown escaped: keys come from the caller and may hold anything).
+oidcore::Error keyed(oidcore::Status status, std::string_view key, std::string_view what) {
+  return oidcore::Error(status, "\"" + oidcore::printable(key) + "\" " + std::string(what));
+}
+
+// A whole number within [min, max] from any JSON number form.
+oidcore::Error read_whole(element e, std::string_view key, int64_t min, int64_t max, oidcore::Status status,
+                          int64_t& out) {
+  auto n = oidcore::json::as_number(e);
+  const std::string range = "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  // Range first: converting a double outside int64's range is undefined behaviour.
+  if (!n || *n < static_cast<double>(min) || *n > static_cast<double>(max) ||
+      *n != static_cast<double>(static_cast<int64_t>(*n)))
+    return keyed(status, key, range);
+  out = static_cast<int64_t>(*n);
+  return {};
+}
+
+oidcore::Error read_seconds(element e, std::string_view key, double& out) {
+  auto n = oidcore::json::as_number(e);
+  if (!n || !(*n > 0) || *n > 600)
+    return keyed(oidcore::Status::invalid_config, key, "must be a number of seconds above 0 and at most 600");
+  out = *n;
+  return {};
+}
+
+oidcore::Error read_text(element e, std::string_view key, oidcore::Status status, bool allow_empty, size_t max_len,
+                         std::string& out) {
+  std::string_view v;
+  if (e.get_string().get(v)) return keyed(status, key, "must be a string");
+  if (!allow_empty && v.empty()) return keyed(status, key, "must not be empty");
+  if (v.size() > max_len) return keyed(status, key, "is longer than " + std::to_string(max_len) + " bytes");
+  out.assign(v);
+  return {};
+}
+
+constexpr size_t kMaxKeyPrefixBytes = 256;
+
+oidcore::Error parse_json_object(std::string_view text, oidcore::Status status, std::string_view what,
+                                 object& obj) {
+  element root;
+  if (auto err = oidcore::json::thread_parser().parse(text, root))
+    return oidcore::Error(status, std::string(what) + ": " + err.message);
+  if (root.get_object().get(obj)) return oidcore::Error(status, std::string(what) + " must be a JSON object");
+  return {};
+}
+
+oidcore::Error create_store(std::string_view config_json, std::unique_ptr<oidcore::store::Store>& out) {
+  using oidcore::Status;
+  object obj;
+  if (auto err = parse_json_object(config_json, Status::invalid_config, "store configuration", obj)) return err;
+  std::string type = "memory";
+  for (auto field : obj)
+    if (field.key == "type") {
+      if (auto err = read_text(field.value, "type", Status::invalid_config, false, 16, type)) return err;
+      if (type != "memory" && type != "redis") return keyed(Status::invalid_config, "type", "must be \"memory\" or \"redis\"");
+    }
+  if (type == "memory") {
+    oidcore::store::MemoryStoreConfig config;
+    for (auto field : obj) {
+      if (field.key == "type") continue;
+      if (field.key == "max_entries") {
+        int64_t n = 0;
+        if (auto err = read_whole(field.value, field.key, 1, oidcore::store::kMaxMemoryEntries, Status::invalid_config, n))
+          return err;
+        config.max_entries = static_cast<size_t>(n);
+      } else if (field.key == "key_prefix") {
+        if (auto err = read_text(field.value, field.key, Status::invalid_config, true, kMaxKeyPrefixBytes, config.key_prefix))
+          return err;
+      } else {
+        return keyed(Status::invalid_config, field.key, "is not a known key for a memory store");
+      }
+    }
+    oidcore::Error err;
+    out = oidcore::store::MemoryStore::create(std::move(config), err);
+    return err;
+  }
+  oidcore::store::RedisStoreConfig config;
+  for (auto field : obj) {
+    if (field.key == "type") continue;
+    if (field.key == "url") {
+      if (auto err = read_text(field.value, field.key, Status::invalid_config, false, 4096, config.url)) return err;
+    } else if (field.key == "key_prefix") {
+      if (auto err = read_text(field.value, field.key, Status::invalid_config, true, kMaxKeyPrefixBytes, config.key_prefix))
+        return err;
+    } else if (field.key == "pool_size") {
+      int64_t n = 0;
+      if (auto err = read_whole(field.value, field.key, 1, 1024, Status::invalid_config, n)) return err;
+      config.pool_size = static_cast<int>(n);
+    } else if (field.key == "connect_timeout") {
+      if (auto err = read_seconds(field.value, field.key, config.connect_timeout)) return err;
+    } else if (field.key == "command_timeout") {
+      if (auto err = read_seconds(field.value, field.key, config.command_timeout)) return err;
+    } else {
+      return keyed(Status::invalid_config, field.key, "is not a known key for a redis store");
+    }
+  }
+  oidcore::Error err;
+  out = oidcore::store::create_redis_store(config, err);
+  if (!out && !err) err = oidcore::Error(Status::internal, "the redis store was not created");
+  return err;
+}
+
+// Options of one call (state or exchange code). Unknown options are invalid_argument, as
+// for the options of oidcore_jwks_describe().
+struct RecordOptions {
+  std::optional<std::string> redirect_after;
+  std::optional<std::string> extra_json;
+  std::optional<std::string> binding;
+  std::optional<int64_t> ttl;
+};
+
+oidcore::Error parse_record_options(const char* json, size_t len, bool for_state, RecordOptions& out) {
+  using oidcore::Status;
+  if (!json || !len) return {};
+  object obj;
+  if (auto err = parse_json_object(std::string_view(json, len), Status::invalid_argument, "options", obj)) return err;
+  for (auto field : obj) {
+    if (field.key == "ttl") {
+      int64_t ttl = 0;
+      if (auto err = read_whole(field.value, field.key, oidcore::flow::kMinRecordTtl, oidcore::flow::kMaxRecordTtl,
+                                Status::invalid_argument, ttl))
+        return err;
+      out.ttl = ttl;
+    } else if (field.key == "binding") {
+      std::string b;
+      if (auto err = read_text(field.value, field.key, Status::invalid_argument, false, oidcore::flow::kMaxBindingBytes, b))
+        return err;
+      out.binding = std::move(b);
+    } else if (for_state && field.key == "redirect_after") {
+      if (field.value.is_null()) continue;
+      std::string r;
+      if (auto err = read_text(field.value, field.key, Status::invalid_argument, true, oidcore::flow::kMaxRedirectAfterBytes, r))
+        return err;
+      out.redirect_after = std::move(r);
+    } else if (for_state && field.key == "extra") {
+      out.extra_json = simdjson::minify(field.value);
+    } else {
+      return keyed(Status::invalid_argument, field.key,
+                   for_state ? "is not a known state option" : "is not a known exchange code option");
+    }
+  }
+  return {};
+}
+
+// (pointer, length) of an optional binding: NULL with 0, or any bytes.
+std::optional<std::string_view> optional_bytes(const char* p, size_t len) {
+  if (!p || !len) return std::nullopt;
+  return std::string_view(p, len);
+}
+
+oidcore_status hand_out(const std::string& s, char** out, size_t* out_len, oidcore_error* error) {
+  *out = copy_out(s);
+  if (out_len) *out_len = s.size();
+  return ok(error);
 }
 
 }  // namespace
@@ -287,6 +461,110 @@ oidcore_status oidcore_provider_inspect(const char* config_json, size_t config_l
     *out = copy_out(s);
     if (out_len) *out_len = s.size();
     return ok(error);
+  });
+}
+
+oidcore_status oidcore_store_new(const char* config_json, size_t config_len, oidcore_store** out,
+                                 oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  if (!config_json) return report(error, oidcore::Status::invalid_argument, "config_json must not be NULL");
+  return guarded(error, [&] {
+    std::unique_ptr<oidcore::store::Store> impl;
+    if (auto err = create_store(std::string_view(config_json, config_len), impl)) return report(error, err);
+    *out = new oidcore_store{std::move(impl)};
+    return ok(error);
+  });
+}
+
+void oidcore_store_free(oidcore_store* store) { delete store; }
+
+oidcore_status oidcore_state_create(oidcore_store* store, const char* options_json, size_t options_len, char** out,
+                                    size_t* out_len, oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!store || !store->impl || !out)
+    return report(error, oidcore::Status::invalid_argument, "store and out must not be NULL");
+  if (!options_json && options_len)
+    return report(error, oidcore::Status::invalid_argument, "options_json is NULL but options_len is not 0");
+  return guarded(error, [&] {
+    RecordOptions parsed;
+    if (auto err = parse_record_options(options_json, options_len, true, parsed)) return report(error, err);
+    oidcore::flow::StateOptions options;
+    options.redirect_after = std::move(parsed.redirect_after);
+    options.extra_json = std::move(parsed.extra_json);
+    options.binding = std::move(parsed.binding);
+    if (parsed.ttl) options.ttl_seconds = *parsed.ttl;
+    oidcore::flow::NewLoginState created;
+    if (auto err = oidcore::flow::create_state(*store->impl, options, created)) return report(error, err);
+    std::string s = "{\"state\":";
+    oidcore::json::append_json_string(s, created.state);
+    s += ",\"nonce\":";
+    oidcore::json::append_json_string(s, created.nonce);
+    s += ",\"code_verifier\":";
+    oidcore::json::append_json_string(s, created.code_verifier);
+    s += ",\"code_challenge\":";
+    oidcore::json::append_json_string(s, created.code_challenge);
+    s += ",\"code_challenge_method\":\"S256\"}";
+    return hand_out(s, out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_state_consume(oidcore_store* store, const char* state, size_t state_len, const char* binding,
+                                     size_t binding_len, char** out, size_t* out_len, oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!store || !store->impl || !out)
+    return report(error, oidcore::Status::invalid_argument, "store and out must not be NULL");
+  if ((!state && state_len) || (!binding && binding_len))
+    return report(error, oidcore::Status::invalid_argument, "a NULL pointer with a length that is not 0");
+  return guarded(error, [&] {
+    oidcore::flow::LoginState record;
+    if (auto err = oidcore::flow::consume_state(*store->impl, std::string_view(state ? state : "", state_len),
+                                                optional_bytes(binding, binding_len), record))
+      return report(error, err);
+    return hand_out(oidcore::flow::login_state_json(record), out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_exchange_code_create(oidcore_store* store, const char* payload, size_t payload_len,
+                                            const char* options_json, size_t options_len, char** out,
+                                            size_t* out_len, oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!store || !store->impl || !out)
+    return report(error, oidcore::Status::invalid_argument, "store and out must not be NULL");
+  if ((!payload && payload_len) || (!options_json && options_len))
+    return report(error, oidcore::Status::invalid_argument, "a NULL pointer with a length that is not 0");
+  return guarded(error, [&] {
+    RecordOptions parsed;
+    if (auto err = parse_record_options(options_json, options_len, false, parsed)) return report(error, err);
+    oidcore::flow::ExchangeCodeOptions options;
+    options.binding = std::move(parsed.binding);
+    if (parsed.ttl) options.ttl_seconds = *parsed.ttl;
+    std::string code;
+    if (auto err = oidcore::flow::create_exchange_code(
+            *store->impl, std::string_view(payload ? payload : "", payload_len), code, options))
+      return report(error, err);
+    return hand_out(code, out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_exchange_code_redeem(oidcore_store* store, const char* code, size_t code_len,
+                                            const char* binding, size_t binding_len, char** out, size_t* out_len,
+                                            oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!store || !store->impl || !out)
+    return report(error, oidcore::Status::invalid_argument, "store and out must not be NULL");
+  if ((!code && code_len) || (!binding && binding_len))
+    return report(error, oidcore::Status::invalid_argument, "a NULL pointer with a length that is not 0");
+  return guarded(error, [&] {
+    std::string payload;
+    if (auto err = oidcore::flow::redeem_exchange_code(*store->impl, std::string_view(code ? code : "", code_len),
+                                                       optional_bytes(binding, binding_len), payload))
+      return report(error, err);
+    return hand_out(payload, out, out_len, error);
   });
 }
 

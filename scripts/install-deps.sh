@@ -7,9 +7,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libssl-dev libsodium-dev libsimdjson-dev libcurl4-openssl-dev libhiredis-dev
+  redis-server
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
-  python3
+  python3 openssl
   binutils
 )
 if [ "${1:-}" = "--with" ]; then

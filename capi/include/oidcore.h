@@ -265,6 +265,126 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_provider_inspect(const char
                                                                      size_t *out_len,
                                                                      oidcore_error *error);
 
+/* ------------------------------------------------------------------------------------ */
+/* Stores, login state and exchange codes                                                */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * A store for one-time records (login state, exchange codes): in this process ("memory")
+ * or shared by several processes ("redis"). Safe to use from any number of threads at once.
+ * Records are kept sealed: the store holds a keyed hash of each state or code as the key
+ * and the record encrypted (XChaCha20-Poly1305) under a key derived from that state or
+ * code, so whoever reads the store gets neither usable codes nor tokens.
+ */
+typedef struct oidcore_store oidcore_store;
+
+/*
+ * Creates a store from a JSON configuration object:
+ *   {"type":"memory", "max_entries":N (default 100000), "key_prefix":STR (default "oidcore:")}
+ *   {"type":"redis", "url":"redis://[user:pass@]host:port/db" | "unix:///path?db=N",
+ *    "key_prefix":STR, "pool_size":N (1..1024, default 4),
+ *    "connect_timeout":SEC, "command_timeout":SEC (default 1.0 each)}
+ * "type" defaults to "memory". A full memory store refuses new records with
+ * OIDCORE_STORE_UNAVAILABLE ("full") rather than growing. A Redis store connects on first
+ * use, so the server need not be up yet. An unknown key, a wrong type or an unusable value
+ * is OIDCORE_INVALID_CONFIG with a message naming the key.
+ *
+ * On success *out receives a new store, owned by the caller, to be released with
+ * oidcore_store_free(). On failure *out is set to NULL.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_store_new(const char *config_json,
+                                                              size_t config_len,
+                                                              oidcore_store **out,
+                                                              oidcore_error *error);
+
+/* Releases a store (a memory store's records go with it). NULL is accepted. No call on it
+ * may still be running. */
+OIDCORE_API void oidcore_store_free(oidcore_store *store);
+
+/*
+ * Creates the login state of an authorization request and keeps its record in `store`.
+ * `options_json` may be NULL (length 0) or a JSON object with:
+ *   "redirect_after": STR   where to go after the login (check it before redirecting)
+ *   "extra": any JSON       returned as is (minified) when the state is consumed
+ *   "binding": STR          ties the state to one browser (non-empty); only a hash is kept
+ *   "ttl": N                seconds, 1..86400, default 600
+ * An unknown option is OIDCORE_INVALID_ARGUMENT naming it.
+ *
+ * On OIDCORE_OK *out receives a NUL-terminated JSON object
+ *   {"state","nonce","code_verifier","code_challenge","code_challenge_method":"S256"}
+ * to be released with oidcore_string_free(). `state` and `nonce` go into the authorization
+ * request with the challenge; each is 43 URL-safe characters carrying 256 random bits.
+ * A store that cannot be reached is OIDCORE_STORE_UNAVAILABLE, and no state is handed out.
+ * Thread-safe.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_state_create(oidcore_store *store,
+                                                                 const char *options_json,
+                                                                 size_t options_len,
+                                                                 char **out,
+                                                                 size_t *out_len,
+                                                                 oidcore_error *error);
+
+/*
+ * Consumes a state (the `state` parameter of the callback): at most one call ever succeeds
+ * for a state, even when several run at once. `binding` (NULL with length 0 for none) must
+ * be the same bytes as at creation when one was given there; a wrong or missing binding
+ * spends the state. Unknown, expired, already consumed, malformed (refused without touching
+ * the store) or wrongly bound: OIDCORE_NOT_FOUND. A store that cannot be reached is
+ * OIDCORE_STORE_UNAVAILABLE, never a success.
+ *
+ * On OIDCORE_OK *out receives a NUL-terminated JSON object
+ *   {"redirect_after":STR|null,"extra":JSON|null,"nonce","code_verifier","created_at":UNIX}
+ * to be released with oidcore_string_free(). Thread-safe.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_state_consume(oidcore_store *store,
+                                                                  const char *state,
+                                                                  size_t state_len,
+                                                                  const char *binding,
+                                                                  size_t binding_len,
+                                                                  char **out,
+                                                                  size_t *out_len,
+                                                                  oidcore_error *error);
+
+/*
+ * Stores `payload` (any bytes, typically the tokens as JSON; at most 256 KiB, else
+ * OIDCORE_TOO_LARGE) under a new one-time exchange code. `options_json` may be NULL (length
+ * 0) or a JSON object with "ttl" (seconds, 1..86400, default 60) and "binding" (a non-empty
+ * string tying the code to one browser). An unknown option is OIDCORE_INVALID_ARGUMENT
+ * naming it.
+ *
+ * On OIDCORE_OK *out receives the code, 43 URL-safe characters carrying 256 random bits,
+ * NUL-terminated, to be released with oidcore_string_free(). A store that cannot be reached
+ * is OIDCORE_STORE_UNAVAILABLE and no code is handed out. Thread-safe.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_exchange_code_create(oidcore_store *store,
+                                                                         const char *payload,
+                                                                         size_t payload_len,
+                                                                         const char *options_json,
+                                                                         size_t options_len,
+                                                                         char **out,
+                                                                         size_t *out_len,
+                                                                         oidcore_error *error);
+
+/*
+ * Redeems an exchange code: at most one call ever succeeds for a code, even when several
+ * run at once. `binding` (NULL with length 0 for none) must be the same bytes as at
+ * creation when one was given there; a wrong or missing binding spends the code. Unknown,
+ * expired, already redeemed, malformed (refused without touching the store) or wrongly
+ * bound: OIDCORE_NOT_FOUND. A store that cannot be reached is OIDCORE_STORE_UNAVAILABLE,
+ * never a success.
+ *
+ * On OIDCORE_OK *out receives the payload given at creation, NUL-terminated (it may itself
+ * contain NUL bytes: use *out_len), to be released with oidcore_string_free(). Thread-safe.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_exchange_code_redeem(oidcore_store *store,
+                                                                         const char *code,
+                                                                         size_t code_len,
+                                                                         const char *binding,
+                                                                         size_t binding_len,
+                                                                         char **out,
+                                                                         size_t *out_len,
+                                                                         oidcore_error *error);
+
 /* Releases a string allocated by the library. NULL is accepted. */
 OIDCORE_API void oidcore_string_free(char *s);
 

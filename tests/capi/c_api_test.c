@@ -653,6 +653,274 @@ static void test_jwks_describe(void) {
   free(jwks);
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* Stores, login state and exchange codes                                                */
+/* ------------------------------------------------------------------------------------ */
+
+/* Copies the string member `name` of a flat JSON object whose string values need no
+ * escapes (the base64url values of a new state) into `out`; empty when absent. */
+static void json_member(const char *json, const char *name, char *out, size_t cap) {
+  char pattern[64];
+  const char *start, *end;
+  out[0] = '\0';
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
+  start = json ? strstr(json, pattern) : NULL;
+  if (!start) return;
+  start += strlen(pattern);
+  end = strchr(start, '"');
+  if (!end || (size_t)(end - start) >= cap) return;
+  memcpy(out, start, (size_t)(end - start));
+  out[end - start] = '\0';
+}
+
+static int url_safe(const char *s) {
+  for (; *s; ++s)
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+      return 0;
+  return 1;
+}
+
+static void test_store_config(void) {
+  oidcore_store *store = (oidcore_store *)&failures;
+  oidcore_error err;
+  size_t i;
+  /* Unknown keys are refused by name, per store type. */
+  static const char *const configs[] = {
+      "{\"type\":\"memory\",\"max_entrys\":10}", "{\"type\":\"memory\",\"url\":\"redis://127.0.0.1\"}",
+      "{\"type\":\"redis\",\"max_entries\":10}", "{\"type\":\"redis\",\"pool\":2}", "{\"typ\":\"memory\"}"};
+  static const char *const names[] = {"max_entrys", "url", "max_entries", "pool", "typ"};
+  for (i = 0; i < sizeof configs / sizeof configs[0]; ++i) {
+    dirty(&err);
+    store = (oidcore_store *)&failures;
+    CHECK_STATUS(oidcore_store_new(configs[i], strlen(configs[i]), &store, &err), OIDCORE_INVALID_CONFIG);
+    CHECK(store == NULL && err.status == OIDCORE_INVALID_CONFIG);
+    if (!contains(err.message, names[i])) {
+      ++failures;
+      fprintf(stderr, "invalid_config message \"%s\" does not name \"%s\"\n", err.message, names[i]);
+    }
+  }
+  /* Wrong types and unusable values name the key too. */
+  CHECK_STATUS(oidcore_store_new(LIT("{\"type\":\"sql\"}"), &store, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "type"));
+  CHECK_STATUS(oidcore_store_new(LIT("{\"max_entries\":0}"), &store, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "max_entries"));
+  CHECK_STATUS(oidcore_store_new(LIT("{\"max_entries\":1.5}"), &store, &err), OIDCORE_INVALID_CONFIG);
+  CHECK_STATUS(oidcore_store_new(LIT("{\"key_prefix\":7}"), &store, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "key_prefix"));
+  CHECK_STATUS(oidcore_store_new(LIT("{\"type\":\"redis\",\"pool_size\":0}"), &store, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "pool_size"));
+  CHECK_STATUS(oidcore_store_new(LIT("{\"type\":\"redis\",\"command_timeout\":-1}"), &store, &err),
+               OIDCORE_INVALID_CONFIG);
+  CHECK(contains(err.message, "command_timeout"));
+  CHECK_STATUS(oidcore_store_new(LIT("[]"), &store, &err), OIDCORE_INVALID_CONFIG);
+  CHECK_STATUS(oidcore_store_new(LIT(""), &store, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(store == NULL);
+  /* NULL arguments. */
+  CHECK_STATUS(oidcore_store_new(NULL, 0, &store, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(store == NULL && message_ok(&err));
+  CHECK_STATUS(oidcore_store_new(LIT("{}"), NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  /* The defaults: a memory store. */
+  CHECK_STATUS(oidcore_store_new(LIT("{}"), &store, NULL), OIDCORE_OK);
+  CHECK(store != NULL);
+  oidcore_store_free(store);
+  oidcore_store_free(NULL);
+
+  /* A Redis store is created without a server; with none listening, nothing is handed out
+   * and nothing is redeemed: store_unavailable, within the timeouts. */
+  store = NULL;
+  CHECK_STATUS(oidcore_store_new(LIT("{\"type\":\"redis\",\"url\":\"redis://127.0.0.1:1/0\",\"key_prefix\":\"t:\","
+                                     "\"pool_size\":2,\"connect_timeout\":0.5,\"command_timeout\":0.5}"),
+                                 &store, &err),
+               OIDCORE_OK);
+  if (store) {
+    char *out = (char *)&failures;
+    size_t n = 77;
+    CHECK_STATUS(oidcore_exchange_code_create(store, LIT("tokens"), NULL, 0, &out, &n, &err), OIDCORE_STORE_UNAVAILABLE);
+    CHECK(out == NULL && n == 0 && message_ok(&err));
+    out = (char *)&failures;
+    CHECK_STATUS(oidcore_exchange_code_redeem(store, LIT("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), NULL, 0, &out, &n,
+                                              &err),
+                 OIDCORE_STORE_UNAVAILABLE);
+    CHECK(out == NULL);
+    CHECK_STATUS(oidcore_state_create(store, NULL, 0, &out, &n, &err), OIDCORE_STORE_UNAVAILABLE);
+    CHECK(out == NULL);
+  }
+  oidcore_store_free(store);
+}
+
+static void test_login_state(void) {
+  oidcore_store *store = NULL;
+  oidcore_error err;
+  char *out = NULL, *record = NULL;
+  size_t out_len = 0, record_len = 0;
+  char state[64], nonce[64], verifier[64], challenge[64];
+
+  CHECK_STATUS(oidcore_store_new(LIT("{\"type\":\"memory\",\"max_entries\":100,\"key_prefix\":\"c:\"}"), &store, &err),
+               OIDCORE_OK);
+  if (!store) return;
+  dirty(&err);
+  CHECK_STATUS(oidcore_state_create(store,
+                                    LIT("{\"redirect_after\":\"/orders?id=7\",\"extra\":{\"tenant\":\"acme\",\"n\":[1,2]},"
+                                        "\"binding\":\"browser-cookie\",\"ttl\":120}"),
+                                    &out, &out_len, &err),
+               OIDCORE_OK);
+  CHECK(err.status == OIDCORE_OK && err.message[0] == '\0');
+  CHECK(out != NULL && strlen(out) == out_len);
+  json_member(out, "state", state, sizeof state);
+  json_member(out, "nonce", nonce, sizeof nonce);
+  json_member(out, "code_verifier", verifier, sizeof verifier);
+  json_member(out, "code_challenge", challenge, sizeof challenge);
+  CHECK(strlen(state) == 43 && url_safe(state));
+  CHECK(strlen(nonce) == 43 && url_safe(nonce));
+  CHECK(strlen(verifier) == 43 && url_safe(verifier));
+  CHECK(strlen(challenge) == 43 && url_safe(challenge));
+  CHECK(contains(out, "\"code_challenge_method\":\"S256\""));
+  oidcore_string_free(out);
+  out = NULL;
+
+  /* The right binding gets the record, once. */
+  CHECK_STATUS(oidcore_state_consume(store, state, strlen(state), LIT("browser-cookie"), &record, &record_len, &err),
+               OIDCORE_OK);
+  CHECK(record != NULL && strlen(record) == record_len);
+  CHECK(contains(record, "{\"redirect_after\":\"/orders?id=7\",\"extra\":{\"tenant\":\"acme\",\"n\":[1,2]},"));
+  CHECK(contains(record, nonce) && contains(record, verifier));
+  CHECK(contains(record, "\"created_at\":"));
+  oidcore_string_free(record);
+  record = (char *)&failures;
+  CHECK_STATUS(oidcore_state_consume(store, state, strlen(state), LIT("browser-cookie"), &record, &record_len, &err),
+               OIDCORE_NOT_FOUND);
+  CHECK(record == NULL && record_len == 0 && message_ok(&err));
+
+  /* A wrong binding spends the state. */
+  CHECK_STATUS(oidcore_state_create(store, LIT("{\"binding\":\"browser-cookie\"}"), &out, NULL, &err), OIDCORE_OK);
+  json_member(out, "state", state, sizeof state);
+  oidcore_string_free(out);
+  out = NULL;
+  CHECK_STATUS(oidcore_state_consume(store, state, strlen(state), LIT("forged"), &record, NULL, &err), OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_state_consume(store, state, strlen(state), LIT("browser-cookie"), &record, NULL, &err),
+               OIDCORE_NOT_FOUND);
+
+  /* No options: no binding needed; redirect_after and extra come back null. */
+  CHECK_STATUS(oidcore_state_create(store, NULL, 0, &out, NULL, NULL), OIDCORE_OK);
+  json_member(out, "state", state, sizeof state);
+  oidcore_string_free(out);
+  out = NULL;
+  CHECK_STATUS(oidcore_state_consume(store, state, strlen(state), NULL, 0, &record, NULL, NULL), OIDCORE_OK);
+  CHECK(contains(record, "{\"redirect_after\":null,\"extra\":null,"));
+  oidcore_string_free(record);
+  record = NULL;
+
+  /* Bad states: not found, never a crash. */
+  CHECK_STATUS(oidcore_state_consume(store, LIT(""), NULL, 0, &record, NULL, &err), OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_state_consume(store, NULL, 0, NULL, 0, &record, NULL, &err), OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_state_consume(store, LIT("../../x\x01"), NULL, 0, &record, NULL, &err), OIDCORE_NOT_FOUND);
+  CHECK(record == NULL);
+  /* Options: unknown keys and bad values are named. */
+  CHECK_STATUS(oidcore_state_create(store, LIT("{\"redirect\":\"/\"}"), &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(out == NULL && contains(err.message, "redirect"));
+  CHECK_STATUS(oidcore_state_create(store, LIT("{\"ttl\":0}"), &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "ttl"));
+  CHECK_STATUS(oidcore_state_create(store, LIT("{\"binding\":\"\"}"), &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "binding"));
+  CHECK_STATUS(oidcore_state_create(store, LIT("{\"redirect_after\":5}"), &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_state_create(store, LIT("not json"), &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  /* NULL arguments. */
+  CHECK_STATUS(oidcore_state_create(NULL, NULL, 0, &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_state_create(store, NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_state_create(store, NULL, 3, &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_state_consume(NULL, LIT("x"), NULL, 0, &record, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_state_consume(store, LIT("x"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_state_consume(store, NULL, 5, NULL, 0, &record, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_state_consume(store, LIT("x"), NULL, 5, &record, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(out == NULL && record == NULL);
+  oidcore_store_free(store);
+}
+
+static void test_exchange_codes(void) {
+  static const char payload[] = "{\"access_token\":\"at\",\"id_token\":\"it\"}\0after-nul";
+  oidcore_store *store = NULL;
+  oidcore_error err;
+  char *code = NULL, *out = NULL;
+  size_t code_len = 0, out_len = 0;
+  int i;
+
+  CHECK_STATUS(oidcore_store_new(LIT("{\"type\":\"memory\",\"max_entries\":3}"), &store, &err), OIDCORE_OK);
+  if (!store) return;
+  dirty(&err);
+  CHECK_STATUS(oidcore_exchange_code_create(store, payload, sizeof payload - 1, NULL, 0, &code, &code_len, &err),
+               OIDCORE_OK);
+  CHECK(err.status == OIDCORE_OK && err.message[0] == '\0');
+  CHECK(code != NULL && code_len == 43 && strlen(code) == 43 && url_safe(code));
+  /* Redeemed once, byte for byte (NUL included), then never again. */
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, code, code_len, NULL, 0, &out, &out_len, &err), OIDCORE_OK);
+  CHECK(out != NULL && out_len == sizeof payload - 1 && memcmp(out, payload, out_len) == 0 && out[out_len] == '\0');
+  oidcore_string_free(out);
+  out = (char *)&failures;
+  dirty(&err);
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, code, code_len, NULL, 0, &out, &out_len, &err), OIDCORE_NOT_FOUND);
+  CHECK(out == NULL && out_len == 0 && err.status == OIDCORE_NOT_FOUND && message_ok(&err));
+  oidcore_string_free(code);
+  code = NULL;
+
+  /* A bound code: a wrong binding spends it. */
+  CHECK_STATUS(oidcore_exchange_code_create(store, LIT("tokens"), LIT("{\"binding\":\"cookie\",\"ttl\":30}"), &code, NULL,
+                                            &err),
+               OIDCORE_OK);
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, code, strlen(code), LIT("other"), &out, NULL, &err), OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, code, strlen(code), LIT("cookie"), &out, NULL, &err), OIDCORE_NOT_FOUND);
+  oidcore_string_free(code);
+  code = NULL;
+  CHECK_STATUS(oidcore_exchange_code_create(store, LIT("tokens"), LIT("{\"binding\":\"cookie\"}"), &code, NULL, &err),
+               OIDCORE_OK);
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, code, strlen(code), LIT("cookie"), &out, &out_len, &err), OIDCORE_OK);
+  CHECK(out != NULL && strcmp(out, "tokens") == 0 && out_len == 6);
+  oidcore_string_free(out);
+  out = NULL;
+  oidcore_string_free(code);
+  code = NULL;
+
+  /* A full store hands out no code, and says so. */
+  for (i = 0; i < 3; ++i) {
+    CHECK_STATUS(oidcore_exchange_code_create(store, LIT("p"), NULL, 0, &code, NULL, &err), OIDCORE_OK);
+    oidcore_string_free(code);
+    code = NULL;
+  }
+  code = (char *)&failures;
+  CHECK_STATUS(oidcore_exchange_code_create(store, LIT("p"), NULL, 0, &code, NULL, &err), OIDCORE_STORE_UNAVAILABLE);
+  CHECK(code == NULL && contains(err.message, "full"));
+
+  /* Bad codes: not found; bad options: named. */
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, LIT(""), NULL, 0, &out, NULL, &err), OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, LIT("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="), NULL, 0, &out, NULL,
+                                            &err),
+               OIDCORE_NOT_FOUND);
+  {
+    const size_t big = 1u << 20;
+    char *huge = (char *)malloc(big);
+    if (huge) {
+      memset(huge, 'A', big);
+      CHECK_STATUS(oidcore_exchange_code_redeem(store, huge, big, NULL, 0, &out, NULL, &err), OIDCORE_NOT_FOUND);
+      free(huge);
+    }
+  }
+  CHECK(out == NULL);
+  CHECK_STATUS(oidcore_exchange_code_create(store, LIT("p"), LIT("{\"redirect_after\":\"/\"}"), &code, NULL, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "redirect_after"));
+  CHECK_STATUS(oidcore_exchange_code_create(store, LIT("p"), LIT("{\"ttl\":\"60\"}"), &code, NULL, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "ttl"));
+  /* NULL arguments. */
+  CHECK_STATUS(oidcore_exchange_code_create(NULL, LIT("p"), NULL, 0, &code, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_exchange_code_create(store, LIT("p"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_exchange_code_create(store, NULL, 4, NULL, 0, &code, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_exchange_code_redeem(NULL, LIT("x"), NULL, 0, &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, LIT("x"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_exchange_code_redeem(store, NULL, 43, NULL, 0, &out, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(code == NULL && out == NULL && message_ok(&err));
+  oidcore_store_free(store);
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: c_api_test SAMPLE_DIR ISSUER AUDIENCE\n");
@@ -672,6 +940,9 @@ int main(int argc, char **argv) {
   test_config_errors();
   test_thumbprint();
   test_jwks_describe();
+  test_store_config();
+  test_login_state();
+  test_exchange_codes();
 
   if (failures) {
     fprintf(stderr, "c_api_test: %d of %d checks failed\n", failures, checks);
