@@ -45,12 +45,12 @@ test-python: deps
 	@cd bindings/python && python3 -m pip install -q --root-user-action=ignore --disable-pip-version-check '.[test]' \
 	  && python3 -m pytest -q tests
 
-# libFuzzer (clang) over the JWS and JWKS parsers, FUZZ_SECONDS each.
+# libFuzzer (clang) over the JWS, JWKS and discovery document parsers, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOIDCORE_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_jws fuzz_jwks
-	@for t in jws jwks; do \
+	@cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_jws fuzz_jwks fuzz_discovery
+	@for t in jws jwks discovery; do \
 	  mkdir -p $(BUILD)-fuzz/corpus-$$t && \
 	  $(BUILD)-fuzz/tests/fuzz/fuzz_$$t $(BUILD)-fuzz/corpus-$$t tests/fuzz/corpus/$$t \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 || exit 1; \

@@ -1,5 +1,6 @@
 #include "jwks/jwks_cache.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <ctime>
 
@@ -13,7 +14,8 @@ namespace {
 
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-Error read_url_member(simdjson::dom::object obj, std::string_view name, std::string& out, bool required) {
+Error read_url_member(simdjson::dom::object obj, std::string_view name, std::string& out, bool required,
+                      bool https_only) {
   std::string_view s;
   switch (json::get_string(obj, name, s)) {
     case Presence::absent:
@@ -24,10 +26,25 @@ Error read_url_member(simdjson::dom::object obj, std::string_view name, std::str
     case Presence::present:
       break;
   }
+  // An empty optional endpoint counts as absent; a required one must be there.
+  if (s.empty() && required)
+    return Error(Status::http_error, "discovery document's \"" + std::string(name) + "\" is empty");
   if (!s.empty() && http::origin_of(std::string(s)).empty())
     return Error(Status::http_error, "discovery document's \"" + std::string(name) + "\" is not an http(s) URL");
+  if (!s.empty() && https_only && s.rfind("https://", 0) != 0)
+    return Error(Status::http_error,
+                 "discovery document's \"" + std::string(name) + "\" is not https although the issuer is");
   out.assign(s);
   return {};
+}
+
+// Why a body that is not JSON came back, when its Content-Type says: an HTML login or
+// error page from a proxy is the usual suspect, and "invalid JSON" alone hides it.
+std::string content_type_note(const std::string& content_type) {
+  std::string lower = content_type;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (content_type.empty() || lower.find("json") != std::string::npos) return "";
+  return " (the response is " + printable(content_type, 80) + ", not JSON)";
 }
 
 }  // namespace
@@ -47,14 +64,17 @@ Error parse_discovery(std::string_view text, const std::string& expected_issuer,
     return Error(Status::bad_issuer, "discovery names issuer \"" + printable(issuer, 200) + "\", expected \"" +
                                          printable(expected_issuer, 200) + "\"");
   out.issuer.assign(issuer);
-  if (auto err = read_url_member(obj, "jwks_uri", out.jwks_uri, true)) return err;
+  // An https issuer's endpoints must be https too: keys or tokens over plain http could be
+  // swapped by anyone on the path.
+  const bool https_only = http::origin_of(expected_issuer).rfind("https://", 0) == 0;
+  if (auto err = read_url_member(obj, "jwks_uri", out.jwks_uri, true, https_only)) return err;
   for (auto [name, field] : {std::pair<std::string_view, std::string*>{"authorization_endpoint", &out.authorization_endpoint},
                              {"token_endpoint", &out.token_endpoint},
                              {"userinfo_endpoint", &out.userinfo_endpoint},
                              {"end_session_endpoint", &out.end_session_endpoint},
                              {"revocation_endpoint", &out.revocation_endpoint},
                              {"introspection_endpoint", &out.introspection_endpoint}}) {
-    if (auto err = read_url_member(obj, name, *field, false)) return err;
+    if (auto err = read_url_member(obj, name, *field, false, https_only)) return err;
   }
   simdjson::dom::element algs;
   if (!obj.at_key("id_token_signing_alg_values_supported").get(algs)) {
@@ -102,6 +122,18 @@ bool KeyCache::backing_off() const {
   return last_failure_mono_ >= 0 && monotonic_now() - last_failure_mono_ < options_.retry_interval;
 }
 
+Error KeyCache::backoff_error() const {
+  std::lock_guard<std::mutex> lock(fetch_mutex_);
+  return backoff_error_locked(monotonic_now());
+}
+
+Error KeyCache::backoff_error_locked(int64_t now) const {
+  if (last_failure_mono_ < 0 || now - last_failure_mono_ >= options_.retry_interval) return {};
+  return Error(Status::jwks_unavailable, "keys could not be fetched " + std::to_string(now - last_failure_mono_) +
+                                             " s ago (" + stats_.last_error + "); retrying after " +
+                                             std::to_string(options_.retry_interval) + " s");
+}
+
 bool KeyCache::refetch_allowed() const {
   std::lock_guard<std::mutex> lock(fetch_mutex_);
   const int64_t now = monotonic_now();
@@ -127,11 +159,7 @@ Error KeyCache::refresh(Reason reason, uint64_t seen) {
     return last_flight_error_;
   }
   const int64_t now = monotonic_now();
-  if (last_failure_mono_ >= 0 && now - last_failure_mono_ < options_.retry_interval) {
-    return Error(Status::jwks_unavailable, "keys could not be fetched " + std::to_string(now - last_failure_mono_) +
-                                               " s ago (" + stats_.last_error + "); retrying after " +
-                                               std::to_string(options_.retry_interval) + " s");
-  }
+  if (auto err = backoff_error_locked(now)) return err;
   if (reason == Reason::unknown_kid) {
     while (!refetch_times_.empty() && now - refetch_times_.front() >= 60) refetch_times_.pop_front();
     if (refetch_times_.size() >= static_cast<size_t>(options_.refetch_per_minute)) {
@@ -175,7 +203,9 @@ Error KeyCache::discover(ProviderMetadata& out) {
   if (auto err = http_->fetch({url, "GET", "", {"Accept: application/json"}}, resp)) return err;
   if (resp.status != 200)
     return Error(Status::http_error, "discovery answered HTTP " + std::to_string(resp.status), resp.status);
-  return parse_discovery(resp.body, discovery_issuer_, out);
+  Error err = parse_discovery(resp.body, discovery_issuer_, out);
+  if (err && err.status != Status::bad_issuer) err.message += content_type_note(resp.content_type);
+  return err;
 }
 
 int64_t KeyCache::ttl_from(const std::string& cache_control) const {
@@ -189,6 +219,8 @@ int64_t KeyCache::ttl_from(const std::string& cache_control) const {
     pos = end + 1;
     while (!d.empty() && d.front() == ' ') d.erase(0, 1);
     while (!d.empty() && d.back() == ' ') d.pop_back();
+    // Directive names are case-insensitive (RFC 9111 section 5.2).
+    for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (d.rfind("max-age=", 0) == 0) {
       const std::string v = d.substr(8);
       if (!v.empty() && v.size() < 12 && v.find_first_not_of("0123456789") == std::string::npos) ttl = std::stoll(v);
@@ -227,7 +259,7 @@ Error KeyCache::fetch_once() {
   auto next = std::make_shared<KeySnapshot>();
   if (auto err = jose::parse_jwks(resp.body, policy, next->keys))
     return Error(err.status == Status::too_large ? Status::too_large : Status::jwks_unavailable,
-                 "JWKS refused: " + err.message);
+                 "JWKS refused: " + err.message + content_type_note(resp.content_type));
   auto current = snapshot();
   if (current && !current->keys.keys.empty() && next->keys.keys.empty())
     return Error(Status::jwks_unavailable, "JWKS refused: it would replace the current keys with an empty set");

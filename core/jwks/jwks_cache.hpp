@@ -83,6 +83,9 @@ class KeyCache {
   bool refetch_allowed() const;
   // Whether a fetch failed less than retry_interval ago (no new attempt is made until then).
   bool backing_off() const;
+  // While backing off, the jwks_unavailable error refresh() answers without fetching;
+  // success otherwise.
+  Error backoff_error() const;
 
   // Fetches (or joins the fetch in flight) and returns when it is done. `seen` is the
   // generation the caller already tried; when a newer one exists no fetch is made.
@@ -97,6 +100,7 @@ class KeyCache {
 
  private:
   Error fetch_once();  // runs without any lock held
+  Error backoff_error_locked(int64_t now) const;  // fetch_mutex_ held
   Error discover(ProviderMetadata& out);
   int64_t ttl_from(const std::string& cache_control) const;
 

@@ -41,9 +41,11 @@ Error Verifier::keys_for(const VerifyOptions& options, std::shared_ptr<const jwk
   if (!remote_->refresh_due(snap.get())) return {};
   Error fetch_error;
   if (!options.allow_fetch) {
-    // Past their TTL, keys are still used without waiting while a failed provider is being
-    // left alone (stale-if-error); anything else needs the network.
-    if (!(snap && remote_->usable(snap.get()) && remote_->backing_off())) return Error(Status::needs_fetch, "");
+    // While a failed provider is being left alone (retry interval) the blocking call would
+    // not fetch either: answer as it would, from stale keys (stale-if-error) or with
+    // jwks_unavailable. Anything else needs the network.
+    fetch_error = remote_->backoff_error();
+    if (!fetch_error) return Error(Status::needs_fetch, "");
   } else {
     fetch_error = remote_->refresh(snap ? jwks::Reason::expired : jwks::Reason::initial, snap ? snap->generation : 0);
     snap = remote_->snapshot();

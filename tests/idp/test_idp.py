@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A scriptable test identity provider (OIDC discovery + JWKS) for the oidcore tests.
 
-Python standard library only. Serves an OpenID Connect discovery document and a JWKS,
-and lets a test inject faults (error statuses, hangs, dropped connections, huge, broken
+Python standard library only. Serves an OpenID Connect discovery document, a JWKS and a
+token endpoint whose answer is set by the test, and lets a test inject faults (error statuses, hangs, dropped connections, huge, broken
 or slow bodies, extra headers, delays) through a small JSON control API on the same port.
 
     python3 test_idp.py [--host 127.0.0.1] [--port 0] [--tls-cert CERT --tls-key KEY]
@@ -54,6 +54,10 @@ WRONG_CONTENT = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
                  b"<body><h1>Please sign in</h1><form method=\"post\"></form></body></html>\n")
 INVALID_JSON = b'{"keys": ['
 EMPTY_SET = b'{"keys":[]}'
+# What POST <issuer>token/ answers until POST /_control/token says otherwise: the test
+# provider has no registered client.
+DEFAULT_TOKEN_ANSWER = {"status": 400, "body": b'{"error":"invalid_client"}',
+                        "content_type": "application/json"}
 
 
 class BadRequest(Exception):
@@ -74,6 +78,7 @@ class State:
     def reset_all(self):
         with self.lock:
             self.jwks = self.cfg.initial_jwks
+            self.token_answer = dict(DEFAULT_TOKEN_ANSWER)
             self.jwks_path = self.cfg.jwks_path
             self.discovery_path = self.cfg.discovery_path
             self.discovery_override = None  # ("merge", dict) | ("replace", obj) | ("raw", bytes)
@@ -83,7 +88,7 @@ class State:
             self._reset_counts_locked()
 
     def _reset_counts_locked(self):
-        self.counts = {"jwks": 0, "discovery": 0, "other": 0, "total": 0}
+        self.counts = {"jwks": 0, "discovery": 0, "token": 0, "other": 0, "total": 0}
         self.by_path = {}
         self.log = []
 
@@ -102,6 +107,8 @@ class State:
                 return "discovery"
             if path == self.jwks_path:
                 return "jwks"
+            if path == self.cfg.token_path:
+                return "token"
             return None
 
     def control_targets(self, name):
@@ -144,7 +151,7 @@ class State:
     def requests_report(self):
         with self.lock:
             return {"/jwks": self.counts["jwks"], "discovery": self.counts["discovery"],
-                    "other": self.counts["other"], "total": self.counts["total"],
+                    "token": self.counts["token"], "other": self.counts["other"], "total": self.counts["total"],
                     "by_path": dict(self.by_path), "log": list(self.log)}
 
     def state_report(self):
@@ -159,7 +166,10 @@ class State:
                      if isinstance(ov[1], bytes) else ov[1]},
                     "modes": copy.deepcopy(self.modes),
                     "headers": {t: [[n, v] for n, v in h] for t, h in self.headers.items()},
-                    "delays": dict(self.delays)}
+                    "delays": dict(self.delays),
+                    "token": {"status": self.token_answer["status"],
+                              "body": self.token_answer["body"].decode("utf-8", "replace"),
+                              "content_type": self.token_answer["content_type"]}}
 
 
 # --------------------------------------------------------------------------- bodies
@@ -377,6 +387,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if target is None:
             self.send_json(404, {"error": "not found", "path": path})
             return
+        if target == "token":
+            self._serve_token()
+            return
         if self.command not in ("GET", "HEAD"):
             self.send_simple(405, json.dumps({"error": "method not allowed"}), extra=[("Allow", "GET, HEAD")])
             return
@@ -509,6 +522,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         raise AssertionError("unhandled mode %r" % (m,))
 
+    def _serve_token(self):
+        """The token endpoint: POST only, answered with what /_control/token set."""
+        if self.command != "POST":
+            self.send_simple(405, json.dumps({"error": "method not allowed"}), extra=[("Allow", "POST")])
+            return
+        with self.server.state.lock:
+            answer = dict(self.server.state.token_answer)
+        self.send_simple(answer["status"], answer["body"], answer["content_type"],
+                         [("Cache-Control", "no-store")])
+
     def _hang(self, seconds):
         """Never answer: wait until the client closes, `seconds` pass or the server stops;
         then close the connection without a response."""
@@ -551,8 +574,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             raise BadRequest("unreadable request body")
         getters = {"requests", "state"}
-        posts = {"jwks", "discovery", "mode", "headers", "delay", "paths", "reset_counts",
-                 "reset", "shutdown"}
+        posts = {"jwks", "discovery", "mode", "headers", "delay", "paths", "token",
+                 "reset_counts", "reset", "shutdown"}
         if name in getters:
             if self.command not in ("GET", "HEAD"):
                 self.send_simple(405, json.dumps({"ok": False, "error": "use GET"}), extra=[("Allow", "GET")])
@@ -617,6 +640,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
             override = None
         with state.lock:
             state.discovery_override = override
+
+    def _control_token(self, body):
+        self._obj(body, {"status", "body", "content_type"})
+        answer = dict(DEFAULT_TOKEN_ANSWER)
+        if "status" in body:
+            st = body["status"]
+            if isinstance(st, bool) or not isinstance(st, int) or not 200 <= st <= 599:
+                raise BadRequest('"status" must be a whole number in [200, 599]')
+            answer["status"] = st
+        if "body" in body:  # a string is served verbatim, anything else as its JSON text
+            b = body["body"]
+            answer["body"] = (b if isinstance(b, str)
+                              else json.dumps(b, separators=(",", ":"))).encode("utf-8")
+        if "content_type" in body:
+            ct = body["content_type"]
+            if not isinstance(ct, str) or "\r" in ct or "\n" in ct:
+                raise BadRequest('"content_type" must be a one-line string')
+            answer["content_type"] = ct
+        with self.server.state.lock:
+            self.server.state.token_answer = answer
 
     def _control_mode(self, body):
         self._obj(body, MODE_KEYS)
@@ -883,6 +926,7 @@ def finish_config(cfg, port, args):
         parts = urllib.parse.urlsplit(issuer)
     cfg.issuer = issuer
     cfg.issuer_path = parts.path or "/"
+    cfg.token_path = cfg.issuer_path.rstrip("/") + "/token/"  # the discovery's token_endpoint
     if args.discovery_path:
         if not args.discovery_path.startswith("/") or args.discovery_path.startswith(CONTROL_PREFIX):
             raise SystemExit("test_idp: --discovery-path must be an absolute path outside /_control")

@@ -404,6 +404,32 @@ class ServerTest(unittest.TestCase):
         self.idp.get("/jwks")
         self.assertLess(time.monotonic() - t0, 0.3)
 
+    def test_token_endpoint(self):
+        path = "/application/o/test/token/"
+        doc = json.loads(self.idp.get(DISCOVERY)[2])
+        self.assertEqual(doc["token_endpoint"], "http://127.0.0.1:%d%s" % (self.port, path))
+        form = b"grant_type=client_credentials&client_id=a&client_secret=b"
+        status, headers, body = self.idp.request("POST", path, body=form)
+        self.assertEqual((status, json.loads(body)), (400, {"error": "invalid_client"}))
+        self.assertEqual(headers["Cache-Control"], "no-store")
+        self.idp.control("token", {"status": 401, "body": {"error": "invalid_client",
+                                                           "error_description": "bad secret"}})
+        status, _, body = self.idp.request("POST", path, body=form)
+        self.assertEqual((status, json.loads(body)["error_description"]), (401, "bad secret"))
+        self.idp.control("token", {"status": 200, "body": "plain", "content_type": "text/plain"})
+        status, headers, body = self.idp.request("POST", path, body=form)
+        self.assertEqual((status, headers["Content-Type"], body), (200, "text/plain", b"plain"))
+        status, headers, _ = self.idp.get(path)
+        self.assertEqual((status, headers["Allow"]), (405, "POST"))
+        self.idp.control("token", {"status": 99}, expect=400)
+        self.idp.control("token", {"stauts": 400}, expect=400)
+        self.idp.control("token", {})
+        self.assertEqual(self.idp.request("POST", path, body=form)[0], 400)
+        counts = self.idp.control("requests")
+        self.assertEqual((counts["token"], counts["other"], counts["total"]), (5, 0, 6))
+        self.assertEqual(counts["log"][1]["target"], "token")
+        self.assertEqual(counts["log"][1]["method"], "POST")
+
     def test_paths(self):
         self.idp.control("paths", {"jwks": "/keys", "discovery": "/x/.well-known/openid-configuration"})
         self.assertEqual(self.idp.get("/jwks")[0], 404)
