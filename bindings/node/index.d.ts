@@ -111,5 +111,76 @@ export class Verifier {
   stats(): VerifierStats;
 }
 
+export interface MemoryStoreOptions {
+  /** Default 100000; a full store refuses with code 'store_unavailable'. */
+  maxEntries?: number;
+  keyPrefix?: string;
+}
+
+export interface RedisStoreOptions {
+  /** redis://[user:pass@]host:port/db or unix:///path?db=N */
+  url: string;
+  /** Default "oidcore:". */
+  keyPrefix?: string;
+  poolSize?: number;
+  /** Seconds, default 1. */
+  connectTimeout?: number;
+  commandTimeout?: number;
+}
+
+export class MemoryStore {
+  constructor(options?: MemoryStoreOptions);
+}
+
+export class RedisStore {
+  constructor(options: RedisStoreOptions);
+}
+
+export type Store = MemoryStore | RedisStore;
+
+export interface ExchangeCodesOptions {
+  store: Store;
+  /** Seconds, default 60. */
+  ttl?: number;
+}
+
+/** One-time codes carrying a payload from the backend callback to the frontend. */
+export class ExchangeCodes {
+  constructor(options: ExchangeCodesOptions);
+  /** Resolves to the code (43 URL-safe characters). */
+  create(payload: unknown, options?: { binding?: string; ttl?: number }): Promise<string>;
+  /** The payload, exactly once; rejects with code 'not_found' when unknown, expired, used or wrongly bound. */
+  redeem<T = unknown>(code: string, options?: { binding?: string }): Promise<T>;
+}
+
+export interface StateStoreOptions {
+  store: Store;
+  /** Seconds, default 600. */
+  ttl?: number;
+}
+
+export interface CreatedState {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  codeChallenge: string;
+  codeChallengeMethod: 'S256';
+}
+
+export interface ConsumedState<E = unknown> {
+  redirectAfter: string | null;
+  extra: E | null;
+  nonce: string;
+  codeVerifier: string;
+  createdAt: number;
+}
+
+/** Login state (CSRF state, nonce, PKCE verifier), consumed exactly once. */
+export class StateStore {
+  constructor(options: StateStoreOptions);
+  create(options?: { redirectAfter?: string; extra?: unknown; binding?: string; ttl?: number }): Promise<CreatedState>;
+  consume<E = unknown>(state: string, options?: { binding?: string }): Promise<ConsumedState<E>>;
+}
+
 export const version: string;
 export const codes: readonly OidcoreErrorCode[];

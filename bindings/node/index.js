@@ -82,8 +82,14 @@ class Verifier {
   }
 }
 
+const { MemoryStore, RedisStore, ExchangeCodes, StateStore } = require('./lib/stores')(native);
+
 module.exports = {
   Verifier,
+  MemoryStore,
+  RedisStore,
+  ExchangeCodes,
+  StateStore,
   OidcoreError,
   version: native.version(),
   codes: Object.freeze(native.statusNames.filter((c) => c !== 'ok' && c !== 'needs_fetch')),

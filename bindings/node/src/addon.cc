@@ -201,10 +201,120 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
   oidcore_verifier* verifier_ = nullptr;
 };
 
+// A store call (state, exchange code) on the libuv pool: every store call is asynchronous,
+// whether the store is in memory or across the network. The arguments are copied in.
+class StoreWorker : public Napi::AsyncWorker {
+ public:
+  using Call = oidcore_status (*)(oidcore_store*, const std::string&, const std::string&, char**, size_t*,
+                                  oidcore_error*);
+  StoreWorker(Napi::Env env, Napi::Object owner, oidcore_store* store, Call call, std::string a, std::string b)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        store_(store),
+        call_(call),
+        a_(std::move(a)),
+        b_(std::move(b)) {
+    owner_.Reset(owner, 1);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    char* out = nullptr;
+    size_t len = 0;
+    status_ = call_(store_, a_, b_, &out, &len, &err_);
+    if (out) result_.assign(out, len);
+    oidcore_string_free(out);
+  }
+  void OnOK() override {
+    owner_.Reset();
+    Napi::Env env = Env();
+    Napi::Object obj = Napi::Object::New(env);
+    if (status_ == OIDCORE_OK) {
+      obj.Set("value", Napi::Buffer<char>::Copy(env, result_.data(), result_.size()));
+    } else {
+      obj.Set("code", Napi::String::New(env, oidcore_status_name(status_)));
+      obj.Set("message", Napi::String::New(env, err_.message));
+    }
+    deferred_.Resolve(obj);
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  oidcore_store* store_;
+  Call call_;
+  std::string a_, b_, result_;
+  oidcore_status status_ = OIDCORE_INTERNAL;
+  oidcore_error err_{};
+};
+
+const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.data(); }
+
+oidcore_status state_create(oidcore_store* st, const std::string& options, const std::string&, char** out, size_t* len,
+                            oidcore_error* err) {
+  return oidcore_state_create(st, or_null(options), options.size(), out, len, err);
+}
+oidcore_status state_consume(oidcore_store* st, const std::string& state, const std::string& binding, char** out,
+                             size_t* len, oidcore_error* err) {
+  return oidcore_state_consume(st, state.data(), state.size(), or_null(binding), binding.size(), out, len, err);
+}
+oidcore_status code_create(oidcore_store* st, const std::string& payload, const std::string& options, char** out,
+                           size_t* len, oidcore_error* err) {
+  return oidcore_exchange_code_create(st, payload.data(), payload.size(), or_null(options), options.size(), out, len,
+                                      err);
+}
+oidcore_status code_redeem(oidcore_store* st, const std::string& code, const std::string& binding, char** out,
+                           size_t* len, oidcore_error* err) {
+  return oidcore_exchange_code_redeem(st, code.data(), code.size(), or_null(binding), binding.size(), out, len, err);
+}
+
+class Store : public Napi::ObjectWrap<Store> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "NativeStore",
+                       {InstanceMethod<&Store::Call<state_create>>("stateCreate"),
+                        InstanceMethod<&Store::Call<state_consume>>("stateConsume"),
+                        InstanceMethod<&Store::Call<code_create>>("codeCreate"),
+                        InstanceMethod<&Store::Call<code_redeem>>("codeRedeem")});
+  }
+  explicit Store(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Store>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      Napi::TypeError::New(env, "configuration JSON string expected").ThrowAsJavaScriptException();
+      return;
+    }
+    const std::string config = info[0].As<Napi::String>().Utf8Value();
+    oidcore_error err;
+    if (oidcore_store_new(config.data(), config.size(), &store_, &err) != OIDCORE_OK) {
+      Napi::Error e = Napi::Error::New(env, err.message);
+      e.Set("code", Napi::String::New(env, oidcore_status_name(err.status)));
+      e.ThrowAsJavaScriptException();
+    }
+  }
+  ~Store() override { oidcore_store_free(store_); }
+
+ private:
+  // (a, b): two byte strings (the JS side validates and encodes them).
+  template <StoreWorker::Call F>
+  Napi::Value Call(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string a, b;
+    if (info.Length() < 2 || !read_bytes(info[0], a) || !read_bytes(info[1], b)) {
+      Napi::TypeError::New(env, "two strings or Uint8Arrays expected").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    auto* worker = new StoreWorker(env, Value(), store_, F, std::move(a), std::move(b));
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+  }
+  oidcore_store* store_ = nullptr;
+};
+
 Napi::Value Version(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), oidcore_version()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeVerifier", Verifier::Init(env));
+  exports.Set("NativeStore", Store::Init(env));
   exports.Set("version", Napi::Function::New(env, Version));
   Napi::Array names = Napi::Array::New(env);
   for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i)
