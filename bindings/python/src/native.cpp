@@ -83,6 +83,69 @@ class NativeVerifier {
   std::string throw_code_, throw_message_;
 };
 
+// A store with its state and exchange-code operations. Every call releases the GIL.
+class NativeStore {
+ public:
+  explicit NativeStore(const std::string& config) {
+    oidcore_error err;
+    if (oidcore_store_new(config.data(), config.size(), &store_, &err) != OIDCORE_OK) {
+      code_ = oidcore_status_name(err.status);
+      message_ = err.message;
+    }
+  }
+  ~NativeStore() { oidcore_store_free(store_); }
+
+  py::object creation_error() const {
+    if (store_) return py::none();
+    return py::make_tuple(code_, message_);
+  }
+
+  // Each returns (None, bytes) on success or (code, message).
+  py::tuple state_create(const std::string& options) const {
+    return run([&](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_state_create(store_, options.empty() ? nullptr : options.data(), options.size(), out, len, err);
+    });
+  }
+  py::tuple state_consume(const std::string& state, const std::string& binding) const {
+    return run([&](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_state_consume(store_, state.data(), state.size(), binding.empty() ? nullptr : binding.data(),
+                                   binding.size(), out, len, err);
+    });
+  }
+  py::tuple code_create(const std::string& payload, const std::string& options) const {
+    return run([&](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_exchange_code_create(store_, payload.data(), payload.size(),
+                                          options.empty() ? nullptr : options.data(), options.size(), out, len, err);
+    });
+  }
+  py::tuple code_redeem(const std::string& code, const std::string& binding) const {
+    return run([&](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_exchange_code_redeem(store_, code.data(), code.size(), binding.empty() ? nullptr : binding.data(),
+                                          binding.size(), out, len, err);
+    });
+  }
+
+ private:
+  template <class F>
+  py::tuple run(F&& call) const {
+    char* out = nullptr;
+    size_t len = 0;
+    oidcore_error err;
+    oidcore_status st;
+    {
+      py::gil_scoped_release release;
+      st = call(&out, &len, &err);
+    }
+    if (st != OIDCORE_OK) return py::make_tuple(oidcore_status_name(st), std::string(err.message));
+    py::bytes value(out, len);
+    oidcore_string_free(out);
+    return py::make_tuple(py::none(), value);
+  }
+
+  oidcore_store* store_ = nullptr;
+  std::string code_, message_;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -97,4 +160,12 @@ PYBIND11_MODULE(_native, m) {
       .def("verify", &NativeVerifier::verify, py::arg("token"), py::arg("allow_fetch"))
       .def("refresh", &NativeVerifier::refresh)
       .def("stats", &NativeVerifier::stats);
+  // std::string arguments are copied from Python before the GIL is released.
+  py::class_<NativeStore>(m, "NativeStore")
+      .def(py::init<const std::string&>())
+      .def("creation_error", &NativeStore::creation_error)
+      .def("state_create", &NativeStore::state_create)
+      .def("state_consume", &NativeStore::state_consume)
+      .def("code_create", &NativeStore::code_create)
+      .def("code_redeem", &NativeStore::code_redeem);
 }

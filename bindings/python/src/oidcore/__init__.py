@@ -14,9 +14,10 @@ from ._errors import (AlgorithmNotAllowed, ConfigError, Error, ExpiredToken, Htt
                       ImmatureToken, InternalError, InvalidClaim, InvalidSignature, InvalidToken,
                       KeyNotFound, KeysUnavailable, MalformedToken, NotFound, StoreUnavailable,
                       UnsafeRedirect, error_for)
+from ._stores import ExchangeCodes, MemoryStore, RedisStore, StateStore
 
 __all__ = [
-    "Verifier", "Error", "InvalidToken", "MalformedToken", "AlgorithmNotAllowed", "KeyNotFound",
+    "Verifier", "MemoryStore", "RedisStore", "ExchangeCodes", "StateStore", "Error", "InvalidToken", "MalformedToken", "AlgorithmNotAllowed", "KeyNotFound",
     "InvalidSignature", "ExpiredToken", "ImmatureToken", "InvalidClaim", "KeysUnavailable",
     "HttpError", "IdPError", "StoreUnavailable", "NotFound", "UnsafeRedirect", "ConfigError",
     "InternalError", "__version__", "CODES",
