@@ -67,6 +67,23 @@ Napi::Object error_object(Napi::Env env, const oidcore_error& err) {
   return obj;
 }
 
+// Constructors take the configuration as one JSON string (built by the JS side).
+bool config_argument(const Napi::CallbackInfo& info, std::string& out) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(info.Env(), "configuration JSON string expected").ThrowAsJavaScriptException();
+    return false;
+  }
+  out = info[0].As<Napi::String>().Utf8Value();
+  return true;
+}
+
+// An Error carrying the stable code; lib/ rewraps it as an OidcoreError.
+void throw_oidcore_error(Napi::Env env, const oidcore_error& err) {
+  Napi::Error e = Napi::Error::New(env, err.message);
+  e.Set("code", Napi::String::New(env, oidcore_status_name(err.status)));
+  e.ThrowAsJavaScriptException();
+}
+
 class Verifier;
 
 // Runs the blocking verification (which may fetch keys) on the libuv pool. The token is
@@ -132,18 +149,11 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
 
   // new NativeVerifier(configJson): throws {code, message} as an Error with .code.
   explicit Verifier(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Verifier>(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsString()) {
-      Napi::TypeError::New(env, "configuration JSON string expected").ThrowAsJavaScriptException();
-      return;
-    }
-    const std::string config = info[0].As<Napi::String>().Utf8Value();
+    std::string config;
+    if (!config_argument(info, config)) return;
     oidcore_error err;
-    if (oidcore_verifier_new(config.data(), config.size(), &verifier_, &err) != OIDCORE_OK) {
-      Napi::Error e = Napi::Error::New(env, err.message);
-      e.Set("code", Napi::String::New(env, oidcore_status_name(err.status)));
-      e.ThrowAsJavaScriptException();
-    }
+    if (oidcore_verifier_new(config.data(), config.size(), &verifier_, &err) != OIDCORE_OK)
+      throw_oidcore_error(info.Env(), err);
   }
   ~Verifier() override { oidcore_verifier_free(verifier_); }
 
@@ -277,18 +287,11 @@ class Store : public Napi::ObjectWrap<Store> {
                         InstanceMethod<&Store::Call<code_redeem>>("codeRedeem")});
   }
   explicit Store(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Store>(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsString()) {
-      Napi::TypeError::New(env, "configuration JSON string expected").ThrowAsJavaScriptException();
-      return;
-    }
-    const std::string config = info[0].As<Napi::String>().Utf8Value();
+    std::string config;
+    if (!config_argument(info, config)) return;
     oidcore_error err;
-    if (oidcore_store_new(config.data(), config.size(), &store_, &err) != OIDCORE_OK) {
-      Napi::Error e = Napi::Error::New(env, err.message);
-      e.Set("code", Napi::String::New(env, oidcore_status_name(err.status)));
-      e.ThrowAsJavaScriptException();
-    }
+    if (oidcore_store_new(config.data(), config.size(), &store_, &err) != OIDCORE_OK)
+      throw_oidcore_error(info.Env(), err);
   }
   ~Store() override { oidcore_store_free(store_); }
 
