@@ -3,6 +3,8 @@
 // here and by a test over names and messages).
 #include "oidcore.h"
 
+#include <openssl/crypto.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -271,6 +273,8 @@ const char* oidcore_status_message(oidcore_status status) {
 const char* oidcore_version(void) { return OIDCORE_VERSION_STRING; }
 
 int oidcore_abi_version(void) { return OIDCORE_ABI_VERSION; }
+
+const char* oidcore_crypto_version(void) { return OpenSSL_version(OPENSSL_VERSION); }
 
 oidcore_status oidcore_verifier_new(const char* config_json, size_t config_len, oidcore_verifier** out,
                                     oidcore_error* error) {

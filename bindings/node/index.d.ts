@@ -183,4 +183,6 @@ export class StateStore {
 }
 
 export const version: string;
+/** The OpenSSL oidcore's calls run on (inside Node: Node's own copy). */
+export const cryptoVersion: string;
 export const codes: readonly OidcoreErrorCode[];

@@ -92,5 +92,7 @@ module.exports = {
   StateStore,
   OidcoreError,
   version: native.version(),
+  /** The OpenSSL oidcore's calls run on: inside Node, Node's own (see the README). */
+  cryptoVersion: native.cryptoVersion,
   codes: Object.freeze(native.statusNames.filter((c) => c !== 'ok' && c !== 'needs_fetch')),
 };

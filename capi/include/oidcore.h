@@ -111,6 +111,11 @@ OIDCORE_API const char *oidcore_version(void);
 /* The ABI version the library was built with (OIDCORE_ABI_VERSION of its header). */
 OIDCORE_API int oidcore_abi_version(void);
 
+/* The OpenSSL the library's calls actually run on, as OpenSSL_version() reports it (e.g.
+ * "OpenSSL 3.0.19 ..."). Inside a host that carries its own OpenSSL (Node), this is the
+ * host's copy. Static storage. */
+OIDCORE_API const char *oidcore_crypto_version(void);
+
 /* ------------------------------------------------------------------------------------ */
 /* Token verification                                                                    */
 /* ------------------------------------------------------------------------------------ */

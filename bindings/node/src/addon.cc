@@ -319,6 +319,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeVerifier", Verifier::Init(env));
   exports.Set("NativeStore", Store::Init(env));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("cryptoVersion", Napi::String::New(env, oidcore_crypto_version()));
   Napi::Array names = Napi::Array::New(env);
   for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i)
     names.Set(static_cast<uint32_t>(i), Napi::String::New(env, oidcore_status_name(static_cast<oidcore_status>(i))));

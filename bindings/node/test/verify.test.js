@@ -81,6 +81,13 @@ test('principal mapping', () => {
   assert.equal(v.verifySync(sign(ec, claims({ groups: [] }))).principal.role, 'member');
 });
 
+test('inside Node, the library runs on Node\'s own OpenSSL', () => {
+  const { cryptoVersion } = require('..');
+  // Node exports its bundled OpenSSL; every OpenSSL call of the addon (and of libcurl's TLS)
+  // binds to it rather than to the system library. Prove it rather than assume it.
+  assert.match(cryptoVersion, new RegExp(`^OpenSSL ${process.versions.openssl.replace(/[.+]/g, '\\$&')}\\b`));
+});
+
 test('codes and version', () => {
   assert.match(version, /^\d+\.\d+\.\d+$/);
   for (const c of ['malformed', 'expired', 'bad_signature', 'jwks_unavailable', 'internal']) assert.ok(codes.includes(c));
