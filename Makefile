@@ -43,7 +43,8 @@ test-tsan: deps
 # The Python binding: pip builds it (scikit-build-core + pybind11 from PyPI), pytest runs it.
 test-python: deps
 	@cd bindings/python && python3 -m pip install -q --root-user-action=ignore --disable-pip-version-check '.[test]' \
-	  && python3 -m pytest -q tests
+	  && python3 -m pytest -q tests \
+	  && python3 -m mypy --strict --no-error-summary src/oidcore ../../examples/python/verify_tokens.py
 
 # libFuzzer (clang) over the JWS, JWKS and discovery document parsers, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

@@ -87,4 +87,5 @@ class Verifier:
 
     def stats(self) -> dict[str, Any]:
         """Verifications by outcome and, for remote keys, the key cache."""
-        return json.loads(self._native.stats())
+        stats: dict[str, Any] = json.loads(self._native.stats())
+        return stats
