@@ -52,6 +52,9 @@ struct Error {
   Status status = Status::ok;
   std::string message;
   long detail = 0;
+  // Status::idp_error only: the provider's OAuth `error` and `error_description`.
+  std::string idp_error;
+  std::string idp_error_description;
 
   Error() = default;
   Error(Status s, std::string msg, long d = 0) : status(s), message(std::move(msg)), detail(d) {}

@@ -195,18 +195,20 @@ Error KeyCache::refresh(Reason reason, uint64_t seen) {
   return err;
 }
 
-Error KeyCache::discover(ProviderMetadata& out) {
-  std::string url = discovery_issuer_;
+Error fetch_discovery(const http::HttpClient& http, const std::string& issuer, ProviderMetadata& out) {
+  std::string url = issuer;
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/.well-known/openid-configuration";
   http::HttpResponse resp;
-  if (auto err = http_->fetch({url, "GET", "", {"Accept: application/json"}}, resp)) return err;
+  if (auto err = http.fetch({url, "GET", "", {"Accept: application/json"}}, resp)) return err;
   if (resp.status != 200)
     return Error(Status::http_error, "discovery answered HTTP " + std::to_string(resp.status), resp.status);
-  Error err = parse_discovery(resp.body, discovery_issuer_, out);
+  Error err = parse_discovery(resp.body, issuer, out);
   if (err && err.status != Status::bad_issuer) err.message += content_type_note(resp.content_type);
   return err;
 }
+
+Error KeyCache::discover(ProviderMetadata& out) { return fetch_discovery(*http_, discovery_issuer_, out); }
 
 int64_t KeyCache::ttl_from(const std::string& cache_control) const {
   int64_t ttl = options_.ttl;

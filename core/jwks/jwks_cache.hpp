@@ -40,6 +40,8 @@ struct ProviderMetadata {
 
 // Parses a discovery document and checks its issuer against `expected_issuer` (exact).
 [[nodiscard]] Error parse_discovery(std::string_view json, const std::string& expected_issuer, ProviderMetadata& out);
+// Fetches `issuer`/.well-known/openid-configuration and parses it (parse_discovery).
+[[nodiscard]] Error fetch_discovery(const http::HttpClient& http, const std::string& issuer, ProviderMetadata& out);
 
 // One immutable generation of keys.
 struct KeySnapshot {

@@ -17,6 +17,9 @@ Verifier::Verifier(VerifierConfig config) : config_(std::move(config)) {
   }
 }
 
+Verifier::Verifier(VerifierConfig config, std::shared_ptr<jwks::KeyCache> shared_keys)
+    : config_(std::move(config)), remote_(std::move(shared_keys)) {}
+
 std::unique_ptr<Verifier> Verifier::create(std::string_view config_json, Error& error) {
   VerifierConfig config;
   error = parse_verifier_config(config_json, config);

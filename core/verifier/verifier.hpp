@@ -68,6 +68,10 @@ class Verifier {
  public:
   static std::unique_ptr<Verifier> create(std::string_view config_json, Error& error);
   explicit Verifier(VerifierConfig config);
+  // A verifier whose remote keys come from `shared_keys` (a cache several verifiers of one
+  // provider share: one fetch serves them all) instead of a cache of its own. `config` must
+  // name a remote key source.
+  Verifier(VerifierConfig config, std::shared_ptr<jwks::KeyCache> shared_keys);
 
   // Verifies `token`; fills `out` on success. Thread-safe.
   [[nodiscard]] Error verify(std::string_view token, VerifiedToken& out, const VerifyOptions& options = {}) const;

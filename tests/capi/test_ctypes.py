@@ -27,11 +27,14 @@ INVALID_ARGUMENT = 23
 
 
 class Error(ctypes.Structure):
-    # typedef struct oidcore_error { oidcore_status status; long detail; char message[256]; }
+    # typedef struct oidcore_error { oidcore_status status; long detail; char message[256];
+    #                                char idp_error[64]; char idp_error_description[256]; }
     _fields_ = [
         ("status", ctypes.c_int),
         ("detail", ctypes.c_long),
         ("message", ctypes.c_char * ERROR_MESSAGE_SIZE),
+        ("idp_error", ctypes.c_char * 64),
+        ("idp_error_description", ctypes.c_char * ERROR_MESSAGE_SIZE),
     ]
 
 

@@ -1,0 +1,179 @@
+// The relying party: OpenID Connect's authorization-code flow with PKCE against one
+// provider found by discovery. begin_login() makes the authorization URL and keeps the login
+// state (state, nonce, PKCE verifier, where to go afterwards) in a store; complete_login()
+// consumes that state exactly once, exchanges the code at the token endpoint and validates
+// the ID token (and a JWT access token); refresh() runs the refresh grant with one call to
+// the provider per refresh token however many callers ask at once; userinfo(), revoke() and
+// logout_url() cover the rest. Server-to-server calls go to the internal URL when one is
+// configured, while browser-facing URLs and token checks use the public issuer.
+//
+// Thread-safe: one RelyingParty serves any number of threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "http/http_fetch.hpp"
+#include "jwks/jwks_cache.hpp"
+#include "status.hpp"
+#include "store/store.hpp"
+#include "verifier/verifier.hpp"
+
+namespace oidcore::flow {
+
+enum class ClientAuth { post, basic };
+
+struct RelyingPartyConfig {
+  std::string issuer;
+  std::string client_id;
+  std::string client_secret;
+  std::string redirect_uri;
+  std::vector<std::string> scopes{"openid", "profile", "email"};
+  ClientAuth client_auth = ClientAuth::post;
+  // client_secret_basic: RFC 6749 §2.3.1 form-encodes id and secret before base64. Some
+  // providers (Authentik) do not decode them; `basic_raw` sends them as they are.
+  bool basic_raw = false;
+  // Providers without a signing key (Authentik then signs with HS256 keyed with the client
+  // secret and serves an empty JWKS): verify with the client secret. Never a fallback.
+  bool hs256_client_secret = false;
+  bool validate_access_token = true;             // when the access token is a JWT
+  std::vector<std::string> access_token_audience;  // empty: the client id
+  std::string post_logout_redirect_uri;          // default for logout_url()
+  int64_t state_ttl = 600;
+  int64_t exchange_code_ttl = 60;
+  int64_t discovery_ttl = 3600;  // provider metadata is fetched again after this long
+  std::vector<std::pair<std::string, std::string>> authorization_params;  // e.g. prompt
+  // Verifier members passed through (algorithms, clock_tolerance, principal, http, cache...),
+  // as the text of JSON members without braces ("" when none).
+  std::string verifier_members;
+  bool algorithms_given = false;
+  http::HttpOptions http;
+  jwks::CacheOptions cache;
+};
+
+// Parses the JSON configuration (README: "Login flow"). Status::invalid_config naming the key.
+[[nodiscard]] Error parse_relying_party_config(std::string_view json, RelyingPartyConfig& out);
+
+struct BeginLoginOptions {
+  std::optional<std::string> redirect_after;  // must be a safe relative path
+  std::optional<std::string> extra_json;
+  std::optional<std::string> binding;
+  std::optional<std::vector<std::string>> scopes;           // instead of the configured ones
+  std::vector<std::pair<std::string, std::string>> params;  // extra authorization parameters
+};
+
+struct LoginStart {
+  std::string url;    // the authorization URL to send the browser to
+  std::string state;  // also in the URL; for binding it to the browser
+  int64_t expires_in = 0;
+};
+
+// What the token endpoint gave, validated.
+struct TokenSet {
+  std::string access_token, token_type, id_token, refresh_token, scope;
+  std::optional<int64_t> expires_in;
+  int64_t expires_at = 0;      // Unix seconds, 0 when the provider gave no expires_in
+  std::string id_claims;       // the ID token's claims (JSON), empty without an ID token
+  std::string access_claims;   // a JWT access token's verified claims, else empty
+  std::string principal;       // JSON, empty unless there are ID token claims
+};
+
+struct CompleteLoginOptions {
+  std::optional<std::string> binding;  // as given to begin_login
+  bool exchange_code = false;          // hand the tokens over through a one-time code
+  std::optional<int64_t> exchange_code_ttl;
+  std::optional<std::string> exchange_code_binding;
+};
+
+struct LoginResult {
+  TokenSet tokens;  // empty when an exchange code was made instead
+  std::string exchange_code;
+  std::optional<std::string> redirect_after;
+  std::optional<std::string> extra_json;
+};
+
+struct LogoutOptions {
+  std::optional<std::string> id_token_hint;
+  std::optional<std::string> post_logout_redirect_uri;
+  std::optional<std::string> state;
+};
+
+// The per-call options as the C ABI takes them (JSON objects; empty text = defaults).
+// Unknown keys and bad values: Status::invalid_argument naming the key.
+[[nodiscard]] Error parse_begin_login_options(std::string_view json, BeginLoginOptions& out);
+[[nodiscard]] Error parse_complete_login_options(std::string_view json, CompleteLoginOptions& out);
+[[nodiscard]] Error parse_logout_options(std::string_view json, LogoutOptions& out);
+
+// JSON forms handed out by the C ABI.
+std::string token_set_json(const TokenSet& t);
+std::string login_result_json(const LoginResult& r);
+
+class RelyingParty {
+ public:
+  // `store` keeps the login state and exchange codes; it must outlive the relying party.
+  static std::unique_ptr<RelyingParty> create(std::string_view config_json, store::Store& store, Error& error);
+  RelyingParty(RelyingPartyConfig config, store::Store& store);
+
+  [[nodiscard]] Error begin_login(const BeginLoginOptions& options, LoginStart& out);
+  // `callback`: the callback URL, or just its query string (with or without '?').
+  [[nodiscard]] Error complete_login(std::string_view callback, const CompleteLoginOptions& options, LoginResult& out);
+  [[nodiscard]] Error refresh(std::string_view refresh_token, TokenSet& out);
+  [[nodiscard]] Error userinfo(std::string_view access_token, std::string& claims_json);
+  [[nodiscard]] Error revoke(std::string_view token, std::string_view token_type_hint);
+  [[nodiscard]] Error logout_url(const LogoutOptions& options, std::string& url);
+  // Verifies an access token as complete_login() does (for API requests).
+  [[nodiscard]] Error verify_access_token(std::string_view token, VerifiedToken& out);
+
+  // Calls made to the token endpoint so far (refresh single-flight is observable).
+  uint64_t token_requests() const;
+  const RelyingPartyConfig& config() const noexcept { return config_; }
+
+ private:
+  struct Provider {
+    jwks::ProviderMetadata meta;
+    std::shared_ptr<jwks::KeyCache> keys;
+    std::unique_ptr<Verifier> id_verifier;
+    std::unique_ptr<Verifier> access_verifier;
+    int64_t fetched_at = 0;  // monotonic seconds
+  };
+  struct Flight {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    Error error;
+    TokenSet result;
+  };
+
+  Error provider(std::shared_ptr<const Provider>& out);
+  Error build_provider(const jwks::ProviderMetadata& meta, const std::shared_ptr<const Provider>& old,
+                       std::shared_ptr<const Provider>& out) const;
+  Error token_request(const Provider& p, std::vector<std::pair<std::string, std::string>> params,
+                      const std::string* nonce, bool id_token_required, TokenSet& out);
+  Error post_form(const std::string& url, std::vector<std::pair<std::string, std::string>> params,
+                  http::HttpResponse& resp);
+  Error validate_tokens(const Provider& p, const std::string* nonce, TokenSet& out) const;
+  Error do_refresh(std::string_view refresh_token, TokenSet& out);
+
+  RelyingPartyConfig config_;
+  store::Store& store_;
+  std::shared_ptr<http::HttpClient> http_;
+
+  std::mutex provider_mutex_;   // guards provider_
+  std::mutex discovery_mutex_;  // one discovery at a time
+  std::shared_ptr<const Provider> provider_;
+
+  std::mutex flights_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  std::atomic<uint64_t> token_requests_{0};
+};
+
+}  // namespace oidcore::flow
