@@ -44,7 +44,7 @@ test-tsan: deps
 test-python: deps
 	@cd bindings/python && python3 -m pip install -q --root-user-action=ignore --disable-pip-version-check '.[test]' \
 	  && python3 -m pytest -q tests \
-	  && python3 -m mypy --strict --no-error-summary src/oidcore ../../examples/python/verify_tokens.py
+	  && python3 -m mypy --strict --no-error-summary src/oidcore ../../examples/python/verify_tokens.py ../../examples/python/fastapi_app.py
 
 # libFuzzer (clang) over the JWS, JWKS and discovery document parsers, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

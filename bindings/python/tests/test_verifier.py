@@ -138,3 +138,139 @@ def test_principal_and_stats() -> None:
 def test_codes() -> None:
     assert "expired" in oidcore.CODES and "needs_fetch" not in oidcore.CODES
     assert oidcore.__version__.count(".") == 2
+
+
+def test_nonce(verifier: oidcore.Verifier) -> None:
+    token = hs256(claims(nonce="n-1"))
+    assert verifier.verify(token, nonce="n-1")["claims"]["nonce"] == "n-1"
+    for wrong in ("n-2", "", "n-1\x00", b"n-1 "):
+        with pytest.raises(oidcore.InvalidClaim) as info:
+            verifier.verify(token, nonce=wrong)
+        assert info.value.code == "bad_nonce"
+    with pytest.raises(oidcore.InvalidClaim):
+        verifier.verify(hs256(claims()), nonce="n-1")  # no nonce claim at all
+    with pytest.raises(oidcore.ExpiredToken):  # every other check still runs
+        verifier.verify(hs256(claims(nonce="n-1", exp=5)), nonce="n-1")
+
+    async def main() -> None:
+        assert (await verifier.verify_async(token, nonce="n-1"))["claims"]["sub"] == "u1"
+        with pytest.raises(oidcore.InvalidClaim):
+            await verifier.verify_async(token, nonce="n-2")
+
+    asyncio.run(main())
+
+
+def test_verify_request(verifier: oidcore.Verifier) -> None:
+    token = hs256(claims(email="r@x"))
+    r = verifier.verify_request({"Authorization": f"Bearer {token}"})
+    assert r["source"] == "bearer" and r["claims"]["email"] == "r@x"
+    r = verifier.verify_request({"cookie": f"a=b; access_token={token}"})
+    assert r["source"] == "cookie"
+    signed = oidcore.cookies.sign(token, "cookie-secret")
+    r = verifier.verify_request({"Cookie": f"sid={signed}"}, cookie_name="sid", cookie_secrets=["cookie-secret"])
+    assert r["source"] == "cookie" and r["claims"]["email"] == "r@x"
+    with pytest.raises(oidcore.NotFound) as info:
+        verifier.verify_request({"Cookie": f"sid={signed}"}, cookie_name="sid", cookie_secrets=["other"])
+    assert info.value.code == "not_found"
+    with pytest.raises(oidcore.NotFound):
+        verifier.verify_request({})
+    # A token found but rejected raises its own class.
+    with pytest.raises(oidcore.ExpiredToken):
+        verifier.verify_request({"Authorization": f"Bearer {hs256(claims(exp=5))}"})
+    with pytest.raises(oidcore.ExpiredToken):
+        verifier.verify_request({"Authorization": "Bearer x", "Cookie": f"access_token={hs256(claims(exp=5))}"})
+
+    async def main() -> None:
+        got = await verifier.verify_request_async({"authorization": f"bearer {token}"})
+        assert got["claims"]["email"] == "r@x" and got["source"] == "bearer"
+        with pytest.raises(oidcore.NotFound):
+            await verifier.verify_request_async({"authorization": "Basic abc"})
+
+    asyncio.run(main())
+
+
+def test_hostile_tokens(verifier: oidcore.Verifier) -> None:
+    good = hs256(claims())
+    cases = [
+        good + "\x00",
+        good.replace(".", "\x00", 1),
+        good.encode() + b"\xff",
+        b"\xff\xfe." + good.encode(),
+        good[:10] + "\udcff" + good[10:],
+        good[:10] + "\u00e9" + good[10:],
+        "",
+        ".",
+        "..",
+        "a" * 1000 + "." + "b" * 1000 + "." + "c" * 1000,
+    ]
+    for bad in cases:
+        with pytest.raises(oidcore.InvalidToken) as info:
+            verifier.verify(bad)
+        assert info.value.code in ("malformed", "bad_signature"), (bad, info.value.code)
+    with pytest.raises(oidcore.TooLarge):
+        verifier.verify("e" * (10 * 1024 * 1024))
+    assert verifier.verify(bytearray(good.encode()))["claims"]["sub"] == "u1"
+    assert verifier.verify(memoryview(good.encode()))["claims"]["sub"] == "u1"
+    with pytest.raises(oidcore.ArgumentTypeError):
+        verifier.verify(good, nonce=5)  # type: ignore[arg-type]
+
+
+def test_hostile_configuration() -> None:
+    for bad in (
+        dict(issuer=ISS, audience="a", jwks={"keys": "nope"}, algorithms=["HS256"]),
+        dict(issuer=ISS, audience="a", jwks=JWKS, algorithms=["none"]),
+        dict(issuer=ISS, audience="a", jwks=JWKS, algorithms=["HS256"], max_token_bytes=-1),
+        dict(issuer="", audience="a", jwks=JWKS, algorithms=["HS256"]),
+        dict(issuer=ISS + "\x00", audience="a", jwks=JWKS, algorithms=["HS256"], clock_tolerance="1"),
+    ):
+        with pytest.raises(oidcore.ConfigError):
+            oidcore.Verifier(**bad)
+    with pytest.raises(oidcore.ArgumentTypeError):
+        oidcore.Verifier(issuer=ISS, audience="a", jwks=JWKS, clock_tolerance=float("inf"))
+    with pytest.raises(TypeError):
+        oidcore.Verifier(issuer=ISS, audience="a", jwks=object())
+    # None leaves a key out; timedelta is seconds.
+    import datetime
+
+    v = oidcore.Verifier(issuer=ISS, audience="py-app", jwks=JWKS, algorithms=["HS256"], typ=None,
+                         clock_tolerance=datetime.timedelta(seconds=30))
+    assert v.verify(hs256(claims(iat=int(time.time()) - 100, exp=int(time.time()) - 10)))["claims"]["sub"] == "u1"
+
+
+def test_verify_async_does_not_block_the_loop_on_key_fetches() -> None:
+    # A JWKS endpoint that accepts the connection and never answers: the fetch waits out
+    # http_timeout in a worker thread while the loop keeps ticking.
+    import socket
+
+    with socket.socket() as sink:
+        sink.bind(("127.0.0.1", 0))
+        sink.listen(8)
+        port = sink.getsockname()[1]
+        v = oidcore.Verifier(issuer=ISS, audience="py-app", jwks_uri=f"http://127.0.0.1:{port}/jwks",
+                             http_timeout=1, connect_timeout=1, algorithms=["RS256"])
+
+        async def main() -> tuple[float, list[float]]:
+            gaps: list[float] = []
+            stop = asyncio.Event()
+
+            async def ticker() -> None:
+                last = time.monotonic()
+                while not stop.is_set():
+                    await asyncio.sleep(0.01)
+                    now = time.monotonic()
+                    gaps.append(now - last)
+                    last = now
+
+            task = asyncio.create_task(ticker())
+            began = time.monotonic()
+            token = b64u(b'{"alg":"RS256","kid":"k"}') + "." + b64u(json.dumps(claims()).encode()) + ".c2ln"
+            with pytest.raises(oidcore.KeysUnavailable):
+                await v.verify_async(token)
+            waited = time.monotonic() - began
+            stop.set()
+            await task
+            return waited, gaps
+
+        waited, gaps = asyncio.run(main())
+        assert waited >= 0.8
+        assert len(gaps) >= 20 and max(gaps) < 0.5, max(gaps)

@@ -26,6 +26,10 @@ class MalformedToken(InvalidToken):
     """Not a well-formed compact JWS/JWT (or over its size limit)."""
 
 
+class TooLarge(MalformedToken):
+    """A token, header, payload or response over its size limit (code ``too_large``)."""
+
+
 class AlgorithmNotAllowed(InvalidToken):
     """``none``, an unimplemented algorithm, or one outside the allowed list."""
 
@@ -55,20 +59,36 @@ class KeysUnavailable(Error):
 
 
 class HttpError(Error):
-    """An identity provider endpoint failed (network, TLS, status, body)."""
+    """An identity provider endpoint failed (network, TLS, status, body).
+
+    ``status`` is the HTTP status of the answer when there was one, else None.
+    """
+
+    status: int | None
+
+    def __init__(self, code: str, message: str = "", status: int | None = None) -> None:
+        super().__init__(code, message)
+        self.status = status
 
 
 class IdPError(Error):
-    """The identity provider answered with an OAuth error."""
+    """The identity provider answered with an OAuth error.
+
+    ``error`` is its OAuth error code (``"invalid_grant"``, ``"invalid_client"``, ...),
+    ``error_description`` its description (None when it gave none) and ``status`` the HTTP
+    status of the answer when known (None for an error sent back through the callback).
+    """
 
     error: str | None
     error_description: str | None
+    status: int | None
 
     def __init__(self, code: str, message: str = "", error: str | None = None,
-                 error_description: str | None = None) -> None:
+                 error_description: str | None = None, status: int | None = None) -> None:
         super().__init__(code, message)
         self.error = error
         self.error_description = error_description
+        self.status = status
 
 
 class StoreUnavailable(Error):
@@ -87,13 +107,24 @@ class ConfigError(Error):
     """Invalid configuration or arguments; the message names the offending key."""
 
 
+class InvalidArgument(ConfigError):
+    """An argument of a call is unusable (code ``invalid_argument``); the message names it."""
+
+
+class ArgumentTypeError(InvalidArgument, TypeError):
+    """An argument of the wrong Python type. Also a TypeError, as Python code expects."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("invalid_argument", message)
+
+
 class InternalError(Error):
     """A bug in oidcore: never expected."""
 
 
 _CLASSES: dict[str, type[Error]] = {
     "malformed": MalformedToken,
-    "too_large": MalformedToken,
+    "too_large": TooLarge,
     "unsupported_alg": AlgorithmNotAllowed,
     "alg_not_allowed": AlgorithmNotAllowed,
     "key_not_found": KeyNotFound,
@@ -114,11 +145,23 @@ _CLASSES: dict[str, type[Error]] = {
     "not_found": NotFound,
     "unsafe_redirect": UnsafeRedirect,
     "invalid_config": ConfigError,
-    "invalid_argument": ConfigError,
+    "invalid_argument": InvalidArgument,
     "internal": InternalError,
 }
 
 
-def error_for(code: str, message: str) -> Error:
+def error_for(code: str, message: str, detail: int = 0, idp_error: str = "",
+              idp_error_description: str = "") -> Error:
     """The exception for a status code (the one place codes become classes)."""
-    return _CLASSES.get(code, InternalError)(code, message)
+    cls = _CLASSES.get(code, InternalError)
+    status = detail if isinstance(detail, int) and 100 <= detail <= 599 else None
+    if cls is IdPError:
+        return IdPError(code, message, idp_error or None, idp_error_description or None, status)
+    if cls is HttpError:
+        return HttpError(code, message, status)
+    return cls(code, message)
+
+
+def error_class(code: str) -> type[Error]:
+    """The class raised for a status code (InternalError for an unknown one)."""
+    return _CLASSES.get(code, InternalError)

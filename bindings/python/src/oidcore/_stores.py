@@ -2,106 +2,136 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import json
-from typing import Any
+from typing import Any, Union
 
 from . import _native
-from ._errors import ConfigError, error_for
+from ._errors import ArgumentTypeError, InvalidArgument
+from ._util import Text, dumps, fail, options, seconds, to_bytes, unwrap, unwrap_dict
 
 
-def _unwrap(outcome: tuple[Any, ...]) -> bytes:
-    if outcome[0] is not None:
-        raise error_for(outcome[0], outcome[1])
-    value: bytes = outcome[1]
-    return value
-
-
-def _options(**values: Any) -> str:
-    present = {k: v for k, v in values.items() if v is not None}
-    return json.dumps(present) if present else ""
-
-
-def _binding(binding: str | None) -> str:
+def binding_bytes(binding: Text | None) -> bytes | None:
+    """A browser binding as the C ABI takes it (None: no binding). An empty one is refused."""
     if binding is None:
-        return ""
-    if not isinstance(binding, str) or not binding:
-        raise ConfigError("invalid_argument", "binding must be a non-empty string")
-    return binding
+        return None
+    data = to_bytes(binding, "binding")
+    if not data:
+        raise InvalidArgument("invalid_argument", "binding must be a non-empty string")
+    return data
 
 
-def _text(value: str, what: str) -> str:
-    if not isinstance(value, str):
-        raise ConfigError("invalid_argument", f"{what} must be a string")
-    return value
+def binding_text(binding: Text | None) -> str | None:
+    """A browser binding for a JSON options object (where it travels as text)."""
+    data = binding_bytes(binding)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArgument("invalid_argument", "binding must be valid UTF-8") from None
+
+
+def ttl_seconds(ttl: int | datetime.timedelta | None, what: str = "ttl") -> int | None:
+    return None if ttl is None else seconds(ttl, what)
 
 
 class _Store:
     _native: _native.NativeStore
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self._native = _native.NativeStore(json.dumps(config))
+        self._native = _native.NativeStore(dumps({k: v for k, v in config.items() if v is not None}, "store"))
         err = self._native.creation_error()
         if err is not None:
-            raise error_for(err[0], err[1])
+            raise fail(err)
 
 
 class MemoryStore(_Store):
     """The embedded store: this process only. Bounded by ``max_entries`` (default 100000)."""
 
     def __init__(self, *, max_entries: int | None = None, key_prefix: str | None = None) -> None:
-        super().__init__({k: v for k, v in {"type": "memory", "max_entries": max_entries,
-                                            "key_prefix": key_prefix}.items() if v is not None})
+        super().__init__({"type": "memory", "max_entries": max_entries, "key_prefix": key_prefix})
 
 
 class RedisStore(_Store):
-    """Redis, shared by several processes or machines."""
+    """Redis, shared by several processes or machines. Connects on first use."""
 
     def __init__(self, *, url: str, key_prefix: str | None = None, pool_size: int | None = None,
-                 connect_timeout: float | None = None, command_timeout: float | None = None) -> None:
-        super().__init__({k: v for k, v in {"type": "redis", "url": url, "key_prefix": key_prefix,
-                                            "pool_size": pool_size, "connect_timeout": connect_timeout,
-                                            "command_timeout": command_timeout}.items() if v is not None})
+                 connect_timeout: float | datetime.timedelta | None = None,
+                 command_timeout: float | datetime.timedelta | None = None) -> None:
+        super().__init__({"type": "redis", "url": url, "key_prefix": key_prefix, "pool_size": pool_size,
+                          "connect_timeout": connect_timeout, "command_timeout": command_timeout})
+
+
+Store = Union[MemoryStore, RedisStore]
+
+
+def native_store(store: object) -> _native.NativeStore:
+    if not isinstance(store, _Store):
+        raise ArgumentTypeError(f"store must be a MemoryStore or a RedisStore, not {type(store).__name__}")
+    return store._native
 
 
 class ExchangeCodes:
-    """One-time codes carrying a JSON payload (tokens) from the backend to the frontend."""
+    """One-time codes carrying a JSON payload (tokens) from the backend to the frontend.
 
-    def __init__(self, *, store: MemoryStore | RedisStore, ttl: int | None = None) -> None:
-        if not isinstance(store, _Store):
-            raise ConfigError("invalid_argument", "store must be a MemoryStore or a RedisStore")
-        self._store = store._native
-        self._ttl = ttl
+    Every call releases the GIL; the ``*_async`` faces run it in a worker thread, so the
+    event loop never waits on Redis.
+    """
 
-    def create(self, payload: Any, *, binding: str | None = None, ttl: int | None = None) -> str:
-        """Returns the code (43 URL-safe characters)."""
-        text = json.dumps(payload)
-        opts = _options(ttl=ttl if ttl is not None else self._ttl,
-                        binding=None if binding is None else _binding(binding))
-        return _unwrap(self._store.code_create(text, opts)).decode()
+    def __init__(self, *, store: Store, ttl: int | datetime.timedelta | None = None) -> None:
+        self._store_obj = store
+        self._store = native_store(store)
+        self._ttl = ttl_seconds(ttl)
 
-    def redeem(self, code: str, *, binding: str | None = None) -> Any:
+    def create(self, payload: Any, *, binding: Text | None = None,
+               ttl: int | datetime.timedelta | None = None) -> str:
+        """Stores ``payload`` (anything JSON can hold) and returns its code (43 URL-safe characters)."""
+        text = dumps(payload, "payload")
+        opts = options(ttl=ttl_seconds(ttl) if ttl is not None else self._ttl, binding=binding_text(binding))
+        return unwrap(self._store.code_create(text, opts)).decode()
+
+    def redeem(self, code: Text, *, binding: Text | None = None) -> Any:
         """The payload, exactly once; raises NotFound when unknown, expired, used or wrongly bound."""
-        return json.loads(_unwrap(self._store.code_redeem(_text(code, "code"), _binding(binding))))
+        return json.loads(unwrap(self._store.code_redeem(to_bytes(code, "code"), binding_bytes(binding))))
+
+    async def create_async(self, payload: Any, *, binding: Text | None = None,
+                           ttl: int | datetime.timedelta | None = None) -> str:
+        """create() in a worker thread."""
+        return await asyncio.to_thread(self.create, payload, binding=binding, ttl=ttl)
+
+    async def redeem_async(self, code: Text, *, binding: Text | None = None) -> Any:
+        """redeem() in a worker thread."""
+        return await asyncio.to_thread(self.redeem, code, binding=binding)
 
 
 class StateStore:
     """Login state (CSRF ``state``, ``nonce``, PKCE verifier), consumed exactly once."""
 
-    def __init__(self, *, store: MemoryStore | RedisStore, ttl: int | None = None) -> None:
-        if not isinstance(store, _Store):
-            raise ConfigError("invalid_argument", "store must be a MemoryStore or a RedisStore")
-        self._store = store._native
-        self._ttl = ttl
+    def __init__(self, *, store: Store, ttl: int | datetime.timedelta | None = None) -> None:
+        self._store_obj = store
+        self._store = native_store(store)
+        self._ttl = ttl_seconds(ttl)
 
-    def create(self, *, redirect_after: str | None = None, extra: Any = None, binding: str | None = None,
-               ttl: int | None = None) -> dict[str, Any]:
+    def create(self, *, redirect_after: str | None = None, extra: Any = None, binding: Text | None = None,
+               ttl: int | datetime.timedelta | None = None) -> dict[str, Any]:
         """Returns {"state", "nonce", "code_verifier", "code_challenge", "code_challenge_method"}."""
-        opts = _options(redirect_after=redirect_after, extra=extra, ttl=ttl if ttl is not None else self._ttl,
-                        binding=None if binding is None else _binding(binding))
-        result: dict[str, Any] = json.loads(_unwrap(self._store.state_create(opts)))
-        return result
+        opts = options(redirect_after=redirect_after, extra=extra,
+                       ttl=ttl_seconds(ttl) if ttl is not None else self._ttl, binding=binding_text(binding))
+        return unwrap_dict(self._store.state_create(opts))
 
-    def consume(self, state: str, *, binding: str | None = None) -> dict[str, Any]:
+    def consume(self, state: Text, *, binding: Text | None = None) -> dict[str, Any]:
         """Returns {"redirect_after", "extra", "nonce", "code_verifier", "created_at"} once."""
-        result: dict[str, Any] = json.loads(_unwrap(self._store.state_consume(_text(state, "state"), _binding(binding))))
-        return result
+        return unwrap_dict(self._store.state_consume(to_bytes(state, "state"), binding_bytes(binding)))
+
+    async def create_async(self, *, redirect_after: str | None = None, extra: Any = None,
+                           binding: Text | None = None,
+                           ttl: int | datetime.timedelta | None = None) -> dict[str, Any]:
+        """create() in a worker thread."""
+        return await asyncio.to_thread(self.create, redirect_after=redirect_after, extra=extra, binding=binding,
+                                       ttl=ttl)
+
+    async def consume_async(self, state: Text, *, binding: Text | None = None) -> dict[str, Any]:
+        """consume() in a worker thread."""
+        return await asyncio.to_thread(self.consume, state, binding=binding)
