@@ -6,10 +6,22 @@ export type OidcoreErrorCode =
   | 'store_unavailable' | 'not_found' | 'unsafe_redirect' | 'invalid_config' | 'invalid_argument'
   | 'internal';
 
+export interface OidcoreErrorDetails {
+  error?: string;
+  errorDescription?: string;
+  status?: number;
+}
+
 export class OidcoreError extends Error {
   readonly name: 'OidcoreError';
   readonly code: OidcoreErrorCode;
-  constructor(code: OidcoreErrorCode, message?: string);
+  /** 'idp_error' only: the provider's OAuth `error` ("invalid_grant", "invalid_client", ...). */
+  readonly error?: string;
+  /** 'idp_error' only: the provider's `error_description`, when it gave one. */
+  readonly errorDescription?: string;
+  /** The HTTP status behind the failure (an IdP endpoint's answer), when there is one. */
+  readonly status?: number;
+  constructor(code: OidcoreErrorCode, message?: string, details?: OidcoreErrorDetails);
 }
 
 export type JwsAlgorithm =
@@ -103,9 +115,39 @@ export interface VerifierStats {
   };
 }
 
+/**
+ * Anything a request's headers can be read from: an Express/Node request (`req.headers`), a
+ * Fetch Request, a Fetch Headers object, or a plain headers object (names in any case).
+ */
+export type RequestLike =
+  | { headers: HeadersLike }
+  | HeadersLike;
+export type HeadersLike =
+  | { get(name: string): string | null; has(name: string): boolean }
+  | { [header: string]: string | string[] | number | undefined };
+
+export type TokenSourceName = 'cookie' | 'bearer';
+
+export interface ExtractTokenOptions {
+  /** Default "access_token". */
+  cookieName?: string;
+  /** Default ['cookie', 'bearer']. */
+  order?: TokenSourceName[];
+  /** The cookie is a cookie-parser signed cookie ("s:..."): unsigned with these secrets. */
+  cookieSecrets?: string[];
+}
+
+export interface ExtractedToken {
+  token: string;
+  source: TokenSourceName;
+}
+
 export class Verifier {
   constructor(options: VerifierOptions);
-  verify<C extends JwtClaims = JwtClaims>(token: string | Uint8Array): Promise<VerifyResult<C>>;
+  /** With `nonce`, the token's `nonce` claim must equal it (else 'bad_nonce'). */
+  verify<C extends JwtClaims = JwtClaims>(token: string | Uint8Array, options?: { nonce?: string }): Promise<VerifyResult<C>>;
+  /** The request's token (cookie first, then Bearer), verified. No token: 'not_found'. */
+  verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<VerifyResult<C>>;
   verifySync<C extends JwtClaims = JwtClaims>(token: string | Uint8Array): VerifyResult<C>;
   ready(): Promise<void>;
   stats(): VerifierStats;
@@ -180,6 +222,222 @@ export class StateStore {
   constructor(options: StateStoreOptions);
   create(options?: { redirectAfter?: string; extra?: unknown; binding?: string; ttl?: number }): Promise<CreatedState>;
   consume<E = unknown>(state: string, options?: { binding?: string }): Promise<ConsumedState<E>>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Login flow
+
+export interface RelyingPartyOptions {
+  /** Keeps login states and exchange codes. */
+  store: Store;
+  /** The provider's issuer; discovery is fetched from it. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The callback URL registered at the provider. */
+  redirectUri: string;
+  /** Default ['openid', 'profile', 'email']; must include 'openid'. */
+  scopes?: string | string[];
+  /** Default 'client_secret_post'. */
+  tokenEndpointAuthMethod?: 'client_secret_post' | 'client_secret_basic';
+  /** Basic credentials: 'form' (RFC 6749, default) or 'raw'. */
+  basicAuthEncoding?: 'form' | 'raw';
+  /** Tokens are HS256 keyed with the client secret (a provider without a signing key). */
+  hs256ClientSecret?: boolean;
+  /** Base URL for every server-to-server call (discovery, keys, token, userinfo, revocation). */
+  internalUrl?: string;
+  /** Default true: a JWT access token is verified at login. */
+  validateAccessToken?: boolean;
+  accessTokenAudience?: string | string[];
+  postLogoutRedirectUri?: string;
+  /** Seconds: default 600, 60 and 3600. */
+  stateTtl?: number;
+  exchangeCodeTtl?: number;
+  discoveryTtl?: number;
+  /** Extra authorization parameters (e.g. { prompt: 'consent' }), passed as given. */
+  authorizationParams?: Record<string, string>;
+  algorithms?: JwsAlgorithm[];
+  clockTolerance?: number;
+  principal?: PrincipalOptions;
+  maxAge?: number;
+  minRsaBits?: number;
+  caFile?: string;
+  caDir?: string;
+  connectTimeout?: number;
+  httpTimeout?: number;
+  maxResponseBytes?: number;
+  cacheTtl?: number;
+  cacheMinTtl?: number;
+  cacheMaxTtl?: number;
+  staleIfError?: number;
+  jwksRequestsPerMinute?: number;
+  jwksRetryInterval?: number;
+  maxTokenBytes?: number;
+}
+
+export interface BeginLoginOptions<E = unknown> {
+  /** Where to go after the login: a safe relative path (else 'unsafe_redirect'). */
+  redirectAfter?: string;
+  /** Any JSON, given back by completeLogin. */
+  extra?: E;
+  /** Ties the login to one browser (e.g. a cookie's value). */
+  binding?: string;
+  scopes?: string | string[];
+  /** Extra authorization parameters, passed as given. */
+  params?: Record<string, string>;
+}
+
+export interface LoginStart {
+  /** Send the browser here. */
+  url: string;
+  state: string;
+  /** Seconds the login state lives. */
+  expiresIn: number;
+}
+
+export interface CompleteLoginOptions {
+  binding?: string;
+  /** Put the token set under a one-time exchange code instead of returning it. */
+  exchangeCode?: boolean;
+  exchangeCodeTtl?: number;
+  exchangeCodeBinding?: string;
+}
+
+/** What the provider answered. claims/accessClaims/principal are as given (keys not renamed). */
+export interface TokenSet<C extends JwtClaims = JwtClaims> {
+  accessToken: string;
+  tokenType: string;
+  idToken: string | null;
+  refreshToken: string | null;
+  expiresIn: number | null;
+  /** Unix seconds. */
+  expiresAt: number | null;
+  scope: string | null;
+  /** The ID token's claims. */
+  claims: C | null;
+  /** The access token's claims when it is a JWT that was verified. */
+  accessClaims: JwtClaims | null;
+  principal: Principal | null;
+}
+
+export interface LoginResult<C extends JwtClaims = JwtClaims, E = unknown> extends TokenSet<C> {
+  redirectAfter: string | null;
+  extra: E | null;
+}
+
+export interface ExchangeCodeLoginResult<C extends JwtClaims = JwtClaims, E = unknown> {
+  /** One-time code for redeemExchangeCode(). */
+  exchangeCode: string;
+  claims: C | null;
+  principal: Principal | null;
+  redirectAfter: string | null;
+  extra: E | null;
+}
+
+export interface LogoutUrlOptions {
+  idTokenHint?: string;
+  /** Default: the configured postLogoutRedirectUri. */
+  postLogoutRedirectUri?: string;
+  state?: string;
+}
+
+/** The authorization-code flow with PKCE against one OpenID Provider. */
+export class RelyingParty {
+  constructor(options: RelyingPartyOptions);
+  beginLogin<E = unknown>(options?: BeginLoginOptions<E>): Promise<LoginStart>;
+  completeLogin<C extends JwtClaims = JwtClaims, E = unknown>(
+    callback: string | URL | URLSearchParams,
+    options: CompleteLoginOptions & { exchangeCode: true },
+  ): Promise<ExchangeCodeLoginResult<C, E>>;
+  completeLogin<C extends JwtClaims = JwtClaims, E = unknown>(
+    callback: string | URL | URLSearchParams,
+    options?: CompleteLoginOptions & { exchangeCode?: false },
+  ): Promise<LoginResult<C, E>>;
+  completeLogin<C extends JwtClaims = JwtClaims, E = unknown>(
+    callback: string | URL | URLSearchParams,
+    options?: CompleteLoginOptions,
+  ): Promise<LoginResult<C, E> | ExchangeCodeLoginResult<C, E>>;
+  /** The token set behind an exchange code, once; then 'not_found'. */
+  redeemExchangeCode<C extends JwtClaims = JwtClaims>(code: string, options?: { binding?: string }): Promise<TokenSet<C>>;
+  refresh<C extends JwtClaims = JwtClaims>(refreshToken: string): Promise<TokenSet<C>>;
+  userinfo<C extends JwtClaims = JwtClaims>(accessToken: string): Promise<C>;
+  revoke(token: string, options?: { tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void>;
+  logoutUrl(options?: LogoutUrlOptions): Promise<string>;
+  verifyAccessToken<C extends JwtClaims = JwtClaims>(token: string): Promise<VerifyResult<C>>;
+  verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<VerifyResult<C>>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Web helpers
+
+export interface CookieOptions {
+  /** Default true. */
+  httpOnly?: boolean;
+  /** Default true. */
+  secure?: boolean;
+  /** Default 'lax' (any case accepted). */
+  sameSite?: 'lax' | 'strict' | 'none' | 'Lax' | 'Strict' | 'None';
+  /** Default '/'. */
+  path?: string;
+  domain?: string;
+  /** Seconds. */
+  maxAge?: number;
+  /** A Date or Unix seconds. */
+  expires?: Date | number;
+}
+
+export const cookies: {
+  /** A Cookie header → { name: value }. */
+  parse(header: string | undefined | null): Record<string, string>;
+  /** 's:' + value + '.' + signature, as cookie-parser signs. */
+  sign(value: string, secret: string | Uint8Array): string;
+  /** The value, or false for an unsigned value or a bad signature. */
+  unsign(signedValue: string, secret: string | Uint8Array | Array<string | Uint8Array>): string | false;
+  /** A Set-Cookie header value. */
+  serialize(name: string, value: string, options?: CookieOptions): string;
+  /** The Set-Cookie header value that deletes the cookie (give the options it was set with). */
+  clear(name: string, options?: CookieOptions): string;
+};
+
+/** `target` when it is a safe relative path, else `fallback`; without one, throws 'unsafe_redirect'. */
+export function safeRedirect(target: unknown, fallback?: string): string;
+
+/** The request's access token (cookie first, then Bearer, by default), or null. */
+export function extractToken(req: RequestLike, options?: ExtractTokenOptions): ExtractedToken | null;
+
+// ---------------------------------------------------------------------------------------
+// Passport
+
+export interface OidcoreStrategyLogger {
+  debug?(message: string): unknown;
+  log?(message: string): unknown;
+  info?(message: string): unknown;
+  warn?(message: string): unknown;
+}
+
+export interface OidcoreStrategyOptionsBase extends ExtractTokenOptions {
+  /** A Verifier or a RelyingParty: anything with verifyRequest(). */
+  verifier: { verifyRequest(req: any, options?: ExtractTokenOptions): Promise<VerifyResult> };
+  /** Why a token was refused (its code), for the logs; never sent to the client. */
+  logger?: ((message: string, error: OidcoreError) => void) | OidcoreStrategyLogger;
+}
+export interface OidcoreStrategyOptionsWithoutRequest extends OidcoreStrategyOptionsBase {
+  passReqToCallback?: false;
+}
+export interface OidcoreStrategyOptionsWithRequest extends OidcoreStrategyOptionsBase {
+  passReqToCallback: true;
+}
+
+export type OidcoreVerifiedCallback = (error: any, user?: unknown | false, info?: unknown) => void;
+export type OidcoreVerifyCallback = (payload: JwtClaims, done: OidcoreVerifiedCallback) => void;
+export type OidcoreVerifyCallbackWithRequest = (req: any, payload: JwtClaims, done: OidcoreVerifiedCallback) => void;
+
+/** A Passport strategy named 'oidcore' with passport-jwt's contract. */
+export class OidcoreStrategy {
+  constructor(options: OidcoreStrategyOptionsWithoutRequest, verify: OidcoreVerifyCallback);
+  constructor(options: OidcoreStrategyOptionsWithRequest, verify: OidcoreVerifyCallbackWithRequest);
+  name: string;
+  authenticate(req: any, options?: any): void;
 }
 
 export const version: string;

@@ -1,6 +1,6 @@
 'use strict';
 
-const { OidcoreError } = require('./errors');
+const { OidcoreError, fromNative, rethrowNative } = require('./errors');
 const { toConfig, renameInMessage } = require('./options');
 
 function nativeStore(native, config, what) {
@@ -8,13 +8,12 @@ function nativeStore(native, config, what) {
   try {
     return new native.NativeStore(json);
   } catch (e) {
-    if (e && typeof e.code === 'string') throw new OidcoreError(e.code, renameInMessage(e.message, names));
-    throw e;
+    return rethrowNative(e, (m) => renameInMessage(m, names));
   }
 }
 
 function unwrap(outcome) {
-  if (outcome.code !== undefined) throw new OidcoreError(outcome.code, outcome.message);
+  if (outcome.code !== undefined) throw fromNative(outcome);
   return outcome.value;
 }
 
@@ -46,10 +45,10 @@ module.exports = (native) => {
     }
   }
 
-  function storeOf(options, what) {
+  function storeOf(options, what, code = 'invalid_argument') {
     const store = options && options.store;
     if (!(store instanceof MemoryStore || store instanceof RedisStore)) {
-      throw new OidcoreError('invalid_argument', `${what} needs { store: MemoryStore | RedisStore }`);
+      throw new OidcoreError(code, `${what} needs { store: MemoryStore | RedisStore }`);
     }
     return store._native;
   }
@@ -103,5 +102,5 @@ module.exports = (native) => {
     }
   }
 
-  return { MemoryStore, RedisStore, ExchangeCodes, StateStore };
+  return { MemoryStore, RedisStore, ExchangeCodes, StateStore, storeOf };
 };

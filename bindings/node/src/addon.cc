@@ -1,21 +1,25 @@
 // oidcore for Node: a thin N-API layer over the C ABI (oidcore.h) and nothing else.
-// Results cross as plain objects {code, message} or {claims, principal, alg, kid} (JSON
-// text, parsed on the JS side); lib/ turns codes into OidcoreError. Verification with
-// cached keys runs on the calling thread; only a key fetch goes to the libuv pool.
+// Results cross as plain values: a string (JSON text or a plain string, parsed on the JS
+// side), {claims, principal, alg, kid} for a verification, or {code, message, ...} for a
+// failure; lib/ turns codes into OidcoreError. Verification with cached keys and the web
+// helpers run on the calling thread; everything that may touch the network or a store runs
+// on the libuv pool.
 #include <napi.h>
 #include <oidcore.h>
 
+#include <functional>
 #include <string>
+#include <utility>
 
 namespace {
 
-// The token as bytes: a JS string (UTF-8) or a Buffer/Uint8Array.
+// Bytes of a JS value: a string (UTF-8) or a Buffer/Uint8Array.
 bool read_bytes(const Napi::Value& v, std::string& out) {
   if (v.IsString()) {
     out = v.As<Napi::String>().Utf8Value();
     return true;
   }
-  if (v.IsTypedArray()) {
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
     auto arr = v.As<Napi::Uint8Array>();
     out.assign(reinterpret_cast<const char*>(arr.Data()), arr.ByteLength());
     return true;
@@ -23,48 +27,86 @@ bool read_bytes(const Napi::Value& v, std::string& out) {
   return false;
 }
 
+// An optional byte argument: undefined/null (or a missing argument) is "absent", which
+// crosses the ABI as (NULL, 0).
+struct OptionalBytes {
+  std::string bytes;
+  bool present = false;
+  const char* data() const { return present ? bytes.data() : nullptr; }
+  size_t size() const { return present ? bytes.size() : 0; }
+};
+
+bool read_optional(const Napi::CallbackInfo& info, size_t i, OptionalBytes& out) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return true;
+  out.present = read_bytes(info[i], out.bytes);
+  return out.present;
+}
+
+// Every failure crosses as {code, message} plus, when the core gave them, `detail` (an HTTP
+// status) and the provider's `idpError` / `idpErrorDescription`.
+Napi::Object error_object(Napi::Env env, oidcore_status status, const oidcore_error& err) {
+  Napi::Object obj = Napi::Object::New(env);
+  obj.Set("code", Napi::String::New(env, oidcore_status_name(status)));
+  obj.Set("message", Napi::String::New(env, err.message));
+  if (err.detail != 0) obj.Set("detail", Napi::Number::New(env, static_cast<double>(err.detail)));
+  if (err.idp_error[0] != '\0') obj.Set("idpError", Napi::String::New(env, err.idp_error));
+  if (err.idp_error_description[0] != '\0')
+    obj.Set("idpErrorDescription", Napi::String::New(env, err.idp_error_description));
+  return obj;
+}
+
+oidcore_error empty_error() {
+  oidcore_error e{};
+  e.status = OIDCORE_OK;
+  return e;
+}
+
 struct Outcome {
   oidcore_status status = OIDCORE_INTERNAL;
-  std::string message, claims, principal, alg, kid;
+  oidcore_error err = empty_error();
+  std::string claims, principal, alg, kid;
   bool has_principal = false;
 };
 
 void collect(oidcore_status st, oidcore_result* result, const oidcore_error& err, Outcome& out) {
   out.status = st;
-  if (st == OIDCORE_OK) {
+  if (st == OIDCORE_OK && result != nullptr) {
     size_t len = 0;
     const char* c = oidcore_result_claims(result, &len);
-    out.claims.assign(c, len);
+    out.claims.assign(c ? c : "{}", c ? len : 2);
     const char* p = oidcore_result_principal(result, &len);
     out.has_principal = p != nullptr;
     if (p) out.principal.assign(p, len);
-    out.alg = oidcore_result_alg(result);
-    out.kid = oidcore_result_kid(result);
+    const char* alg = oidcore_result_alg(result);
+    const char* kid = oidcore_result_kid(result);
+    out.alg = alg ? alg : "";
+    out.kid = kid ? kid : "";
   } else {
-    out.message = err.message;
+    if (st == OIDCORE_OK) out.status = OIDCORE_INTERNAL;  // never expected: OK without a result
+    out.err = err;
   }
   oidcore_result_free(result);
 }
 
 Napi::Object to_js(Napi::Env env, const Outcome& o) {
+  if (o.status != OIDCORE_OK) return error_object(env, o.status, o.err);
   Napi::Object obj = Napi::Object::New(env);
-  if (o.status == OIDCORE_OK) {
-    obj.Set("claims", Napi::String::New(env, o.claims));
-    obj.Set("principal", o.has_principal ? Napi::Value(Napi::String::New(env, o.principal)) : env.Null());
-    obj.Set("alg", Napi::String::New(env, o.alg));
-    obj.Set("kid", Napi::String::New(env, o.kid));
-  } else {
-    obj.Set("code", Napi::String::New(env, oidcore_status_name(o.status)));
-    obj.Set("message", Napi::String::New(env, o.message));
-  }
+  obj.Set("claims", Napi::String::New(env, o.claims));
+  obj.Set("principal", o.has_principal ? Napi::Value(Napi::String::New(env, o.principal)) : env.Null());
+  obj.Set("alg", Napi::String::New(env, o.alg));
+  obj.Set("kid", Napi::String::New(env, o.kid));
   return obj;
 }
 
-Napi::Object error_object(Napi::Env env, const oidcore_error& err) {
-  Napi::Object obj = Napi::Object::New(env);
-  obj.Set("code", Napi::String::New(env, oidcore_status_name(err.status)));
-  obj.Set("message", Napi::String::New(env, err.message));
-  return obj;
+// A string handed out by the library as a JS string (freed here), or the failure object.
+Napi::Value string_or_error(Napi::Env env, oidcore_status st, char* out, size_t len, const oidcore_error& err) {
+  if (st != OIDCORE_OK) {
+    oidcore_string_free(out);
+    return error_object(env, st, err);
+  }
+  Napi::String s = Napi::String::New(env, out ? out : "", out ? len : 0);
+  oidcore_string_free(out);
+  return s;
 }
 
 // Constructors take the configuration as one JSON string (built by the JS side).
@@ -84,57 +126,104 @@ void throw_oidcore_error(Napi::Env env, const oidcore_error& err) {
   e.ThrowAsJavaScriptException();
 }
 
-class Verifier;
+void throw_type_error(Napi::Env env, const char* what) { Napi::TypeError::New(env, what).ThrowAsJavaScriptException(); }
 
-// Runs the blocking verification (which may fetch keys) on the libuv pool. The token is
-// copied into the worker (the "baton"); the verifier is kept alive by a reference.
-class VerifyWorker : public Napi::AsyncWorker {
+// ---------------------------------------------------------------------------------------
+// Work on the libuv pool. The arguments are copied into the worker (the "baton"); the JS
+// object that owns the native handle is kept alive by a reference until the promise settles.
+
+// A call handing out a verification result (oidcore_result).
+class ResultWorker : public Napi::AsyncWorker {
  public:
-  VerifyWorker(Napi::Env env, Napi::Object owner, const oidcore_verifier* v, std::string token)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), verifier_(v), token_(std::move(token)) {
+  using Call = std::function<oidcore_status(oidcore_result**, oidcore_error*)>;
+  ResultWorker(Napi::Env env, Napi::Object owner, Call call)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), call_(std::move(call)) {
     owner_.Reset(owner, 1);
   }
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    oidcore_error err;
+    oidcore_error err = empty_error();
     oidcore_result* result = nullptr;
-    const oidcore_status st = oidcore_verifier_verify(verifier_, token_.data(), token_.size(), &result, &err);
+    const oidcore_status st = call_(&result, &err);
     collect(st, result, err, outcome_);
   }
   void OnOK() override {
     owner_.Reset();
     deferred_.Resolve(to_js(Env(), outcome_));
   }
+  void OnError(const Napi::Error& e) override {
+    owner_.Reset();
+    deferred_.Reject(e.Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference owner_;
-  const oidcore_verifier* verifier_;
-  std::string token_;
+  Call call_;
   Outcome outcome_;
 };
 
-class RefreshWorker : public Napi::AsyncWorker {
+// A call handing out a string (JSON text, a URL, a code) or nothing.
+class StringWorker : public Napi::AsyncWorker {
  public:
-  RefreshWorker(Napi::Env env, Napi::Object owner, const oidcore_verifier* v)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), verifier_(v) {
+  using Call = std::function<oidcore_status(char**, size_t*, oidcore_error*)>;
+  // `as_buffer`: hand the result out as a Buffer (payloads may hold any bytes).
+  StringWorker(Napi::Env env, Napi::Object owner, Call call, bool as_buffer = false)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        call_(std::move(call)),
+        as_buffer_(as_buffer) {
     owner_.Reset(owner, 1);
   }
   Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override { status_ = oidcore_verifier_refresh(verifier_, &err_); }
+
+  void Execute() override {
+    char* out = nullptr;
+    size_t len = 0;
+    status_ = call_(&out, &len, &err_);
+    if (out) result_.assign(out, len);
+    oidcore_string_free(out);
+  }
   void OnOK() override {
     owner_.Reset();
-    deferred_.Resolve(status_ == OIDCORE_OK ? Env().Null() : Napi::Value(error_object(Env(), err_)));
+    Napi::Env env = Env();
+    if (status_ != OIDCORE_OK) {
+      deferred_.Resolve(error_object(env, status_, err_));
+      return;
+    }
+    Napi::Object obj = Napi::Object::New(env);
+    if (as_buffer_)
+      obj.Set("value", Napi::Buffer<char>::Copy(env, result_.data(), result_.size()));
+    else
+      obj.Set("value", Napi::String::New(env, result_));
+    deferred_.Resolve(obj);
+  }
+  void OnError(const Napi::Error& e) override {
+    owner_.Reset();
+    deferred_.Reject(e.Value());
   }
 
  private:
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference owner_;
-  const oidcore_verifier* verifier_;
+  Call call_;
+  bool as_buffer_;
+  std::string result_;
   oidcore_status status_ = OIDCORE_INTERNAL;
-  oidcore_error err_{};
+  oidcore_error err_ = empty_error();
 };
+
+template <typename W, typename... A>
+Napi::Value queue(Napi::Env env, Napi::Object owner, A&&... args) {
+  auto* worker = new W(env, owner, std::forward<A>(args)...);
+  Napi::Promise p = worker->promise();
+  worker->Queue();
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------
+// Verifier
 
 class Verifier : public Napi::ObjectWrap<Verifier> {
  public:
@@ -143,6 +232,7 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
                        {InstanceMethod<&Verifier::VerifyCached>("verifyCached"),
                         InstanceMethod<&Verifier::VerifyBlocking>("verifyBlocking"),
                         InstanceMethod<&Verifier::VerifyAsync>("verifyAsync"),
+                        InstanceMethod<&Verifier::VerifyNonceAsync>("verifyNonceAsync"),
                         InstanceMethod<&Verifier::RefreshAsync>("refreshAsync"),
                         InstanceMethod<&Verifier::Stats>("stats")});
   }
@@ -151,7 +241,7 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
   explicit Verifier(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Verifier>(info) {
     std::string config;
     if (!config_argument(info, config)) return;
-    oidcore_error err;
+    oidcore_error err = empty_error();
     if (oidcore_verifier_new(config.data(), config.size(), &verifier_, &err) != OIDCORE_OK)
       throw_oidcore_error(info.Env(), err);
   }
@@ -162,10 +252,10 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
     Napi::Env env = info.Env();
     std::string token;
     if (info.Length() < 1 || !read_bytes(info[0], token)) {
-      Napi::TypeError::New(env, "token must be a string or a Uint8Array").ThrowAsJavaScriptException();
+      throw_type_error(env, "token must be a string or a Uint8Array");
       return env.Undefined();
     }
-    oidcore_error err;
+    oidcore_error err = empty_error();
     oidcore_result* result = nullptr;
     const oidcore_status st =
         allow_fetch ? oidcore_verifier_verify(verifier_, token.data(), token.size(), &result, &err)
@@ -181,83 +271,58 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
     Napi::Env env = info.Env();
     std::string token;
     if (info.Length() < 1 || !read_bytes(info[0], token)) {
-      Napi::TypeError::New(env, "token must be a string or a Uint8Array").ThrowAsJavaScriptException();
+      throw_type_error(env, "token must be a string or a Uint8Array");
       return env.Undefined();
     }
-    auto* worker = new VerifyWorker(env, Value(), verifier_, std::move(token));
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    const oidcore_verifier* v = verifier_;
+    return queue<ResultWorker>(env, Value(), [v, token = std::move(token)](oidcore_result** out, oidcore_error* err) {
+      return oidcore_verifier_verify(v, token.data(), token.size(), out, err);
+    });
+  }
+
+  // verifyNonceAsync(token, nonce): always on the pool (it may fetch keys).
+  Napi::Value VerifyNonceAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string token, nonce;
+    if (info.Length() < 2 || !read_bytes(info[0], token) || !read_bytes(info[1], nonce)) {
+      throw_type_error(env, "token and nonce must be strings or Uint8Arrays");
+      return env.Undefined();
+    }
+    const oidcore_verifier* v = verifier_;
+    return queue<ResultWorker>(env, Value(),
+                               [v, token = std::move(token), nonce = std::move(nonce)](oidcore_result** out,
+                                                                                       oidcore_error* err) {
+                                 return oidcore_verifier_verify_nonce(v, token.data(), token.size(), nonce.data(),
+                                                                      nonce.size(), out, err);
+                               });
   }
 
   Napi::Value RefreshAsync(const Napi::CallbackInfo& info) {
-    auto* worker = new RefreshWorker(info.Env(), Value(), verifier_);
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    const oidcore_verifier* v = verifier_;
+    return queue<StringWorker>(info.Env(), Value(), [v](char**, size_t*, oidcore_error* err) {
+      return oidcore_verifier_refresh(v, err);
+    });
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
     char* out = nullptr;
     size_t len = 0;
-    oidcore_error err;
-    if (oidcore_verifier_stats(verifier_, &out, &len, &err) != OIDCORE_OK) return error_object(env, err);
-    Napi::String s = Napi::String::New(env, out, len);
-    oidcore_string_free(out);
-    return s;
+    oidcore_error err = empty_error();
+    const oidcore_status st = oidcore_verifier_stats(verifier_, &out, &len, &err);
+    return string_or_error(info.Env(), st, out, len, err);
   }
 
   oidcore_verifier* verifier_ = nullptr;
 };
 
-// A store call (state, exchange code) on the libuv pool: every store call is asynchronous,
-// whether the store is in memory or across the network. The arguments are copied in.
-class StoreWorker : public Napi::AsyncWorker {
- public:
-  using Call = oidcore_status (*)(oidcore_store*, const std::string&, const std::string&, char**, size_t*,
-                                  oidcore_error*);
-  StoreWorker(Napi::Env env, Napi::Object owner, oidcore_store* store, Call call, std::string a, std::string b)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        store_(store),
-        call_(call),
-        a_(std::move(a)),
-        b_(std::move(b)) {
-    owner_.Reset(owner, 1);
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override {
-    char* out = nullptr;
-    size_t len = 0;
-    status_ = call_(store_, a_, b_, &out, &len, &err_);
-    if (out) result_.assign(out, len);
-    oidcore_string_free(out);
-  }
-  void OnOK() override {
-    owner_.Reset();
-    Napi::Env env = Env();
-    Napi::Object obj = Napi::Object::New(env);
-    if (status_ == OIDCORE_OK) {
-      obj.Set("value", Napi::Buffer<char>::Copy(env, result_.data(), result_.size()));
-    } else {
-      obj.Set("code", Napi::String::New(env, oidcore_status_name(status_)));
-      obj.Set("message", Napi::String::New(env, err_.message));
-    }
-    deferred_.Resolve(obj);
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference owner_;
-  oidcore_store* store_;
-  Call call_;
-  std::string a_, b_, result_;
-  oidcore_status status_ = OIDCORE_INTERNAL;
-  oidcore_error err_{};
-};
+// ---------------------------------------------------------------------------------------
+// Stores: every store call is asynchronous, whether the store is in memory or across the
+// network.
 
 const char* or_null(const std::string& s) { return s.empty() ? nullptr : s.data(); }
+
+using StoreCall = oidcore_status (*)(oidcore_store*, const std::string&, const std::string&, char**, size_t*,
+                                     oidcore_error*);
 
 oidcore_status state_create(oidcore_store* st, const std::string& options, const std::string&, char** out, size_t* len,
                             oidcore_error* err) {
@@ -277,6 +342,11 @@ oidcore_status code_redeem(oidcore_store* st, const std::string& code, const std
   return oidcore_exchange_code_redeem(st, code.data(), code.size(), or_null(binding), binding.size(), out, len, err);
 }
 
+// Per-addon-instance data: the constructors, for type checks across classes.
+struct AddonData {
+  Napi::FunctionReference store_ctor;
+};
+
 class Store : public Napi::ObjectWrap<Store> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -289,35 +359,275 @@ class Store : public Napi::ObjectWrap<Store> {
   explicit Store(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Store>(info) {
     std::string config;
     if (!config_argument(info, config)) return;
-    oidcore_error err;
+    oidcore_error err = empty_error();
     if (oidcore_store_new(config.data(), config.size(), &store_, &err) != OIDCORE_OK)
       throw_oidcore_error(info.Env(), err);
   }
   ~Store() override { oidcore_store_free(store_); }
 
+  // The store behind a JS value, or nullptr when it is not a NativeStore.
+  static Store* From(Napi::Env env, const Napi::Value& v) {
+    auto* data = env.GetInstanceData<AddonData>();
+    if (!data || !v.IsObject() || !v.As<Napi::Object>().InstanceOf(data->store_ctor.Value())) return nullptr;
+    return Store::Unwrap(v.As<Napi::Object>());
+  }
+  oidcore_store* handle() const { return store_; }
+
  private:
-  // (a, b): two byte strings (the JS side validates and encodes them).
-  template <StoreWorker::Call F>
+  // (a, b): two byte strings (the JS side validates and encodes them). Results are Buffers.
+  template <StoreCall F>
   Napi::Value Call(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::string a, b;
     if (info.Length() < 2 || !read_bytes(info[0], a) || !read_bytes(info[1], b)) {
-      Napi::TypeError::New(env, "two strings or Uint8Arrays expected").ThrowAsJavaScriptException();
+      throw_type_error(env, "two strings or Uint8Arrays expected");
       return env.Undefined();
     }
-    auto* worker = new StoreWorker(env, Value(), store_, F, std::move(a), std::move(b));
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    oidcore_store* s = store_;
+    return queue<StringWorker>(
+        env, Value(),
+        [s, a = std::move(a), b = std::move(b)](char** out, size_t* len, oidcore_error* err) {
+          return F(s, a, b, out, len, err);
+        },
+        true);
   }
   oidcore_store* store_ = nullptr;
 };
 
+// ---------------------------------------------------------------------------------------
+// Relying party: every call may wait on the provider (the first one fetches discovery), so
+// every call runs on the libuv pool.
+
+class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "NativeRelyingParty",
+                       {InstanceMethod<&RelyingParty::BeginLogin>("beginLogin"),
+                        InstanceMethod<&RelyingParty::CompleteLogin>("completeLogin"),
+                        InstanceMethod<&RelyingParty::Refresh>("refresh"),
+                        InstanceMethod<&RelyingParty::Userinfo>("userinfo"),
+                        InstanceMethod<&RelyingParty::Revoke>("revoke"),
+                        InstanceMethod<&RelyingParty::LogoutUrl>("logoutUrl"),
+                        InstanceMethod<&RelyingParty::VerifyAccessToken>("verifyAccessToken")});
+  }
+
+  // new NativeRelyingParty(configJson, nativeStore). The store must outlive the relying
+  // party: this object holds a strong reference to it.
+  explicit RelyingParty(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RelyingParty>(info) {
+    Napi::Env env = info.Env();
+    std::string config;
+    if (!config_argument(info, config)) return;
+    Store* store = info.Length() >= 2 ? Store::From(env, info[1]) : nullptr;
+    if (!store) {
+      throw_type_error(env, "a NativeStore expected");
+      return;
+    }
+    oidcore_error err = empty_error();
+    if (oidcore_rp_new(config.data(), config.size(), store->handle(), &rp_, &err) != OIDCORE_OK) {
+      throw_oidcore_error(env, err);
+      return;
+    }
+    store_.Reset(info[1].As<Napi::Object>(), 1);
+  }
+  ~RelyingParty() override {
+    oidcore_rp_free(rp_);
+    rp_ = nullptr;
+    // store_ is released after the relying party (member destruction follows this body).
+  }
+
+ private:
+  using StringCall = StringWorker::Call;
+
+  // Reads `count` byte arguments, each a string/Uint8Array, or absent when `optional`.
+  bool args(const Napi::CallbackInfo& info, std::initializer_list<std::pair<OptionalBytes*, bool>> wanted) {
+    size_t i = 0;
+    for (auto [slot, optional] : wanted) {
+      const bool ok = read_optional(info, i, *slot);
+      if (!ok || (!optional && !slot->present)) {
+        throw_type_error(info.Env(), "string or Uint8Array arguments expected");
+        return false;
+      }
+      ++i;
+    }
+    return true;
+  }
+
+  Napi::Value Run(const Napi::CallbackInfo& info, StringCall call) {
+    return queue<StringWorker>(info.Env(), Value(), std::move(call));
+  }
+
+  // beginLogin(optionsJson | null)
+  Napi::Value BeginLogin(const Napi::CallbackInfo& info) {
+    OptionalBytes options;
+    if (!args(info, {{&options, true}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return Run(info, [rp, options = std::move(options)](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_rp_begin_login(rp, options.data(), options.size(), out, len, err);
+    });
+  }
+
+  // completeLogin(callback, optionsJson | null)
+  Napi::Value CompleteLogin(const Napi::CallbackInfo& info) {
+    OptionalBytes callback, options;
+    if (!args(info, {{&callback, false}, {&options, true}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return Run(info, [rp, callback = std::move(callback), options = std::move(options)](char** out, size_t* len,
+                                                                                         oidcore_error* err) {
+      return oidcore_rp_complete_login(rp, callback.data(), callback.size(), options.data(), options.size(), out, len,
+                                       err);
+    });
+  }
+
+  // refresh(refreshToken)
+  Napi::Value Refresh(const Napi::CallbackInfo& info) {
+    OptionalBytes token;
+    if (!args(info, {{&token, false}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return Run(info, [rp, token = std::move(token)](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_rp_refresh(rp, token.data(), token.size(), out, len, err);
+    });
+  }
+
+  // userinfo(accessToken)
+  Napi::Value Userinfo(const Napi::CallbackInfo& info) {
+    OptionalBytes token;
+    if (!args(info, {{&token, false}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return Run(info, [rp, token = std::move(token)](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_rp_userinfo(rp, token.data(), token.size(), out, len, err);
+    });
+  }
+
+  // revoke(token, tokenTypeHint | null)
+  Napi::Value Revoke(const Napi::CallbackInfo& info) {
+    OptionalBytes token, hint;
+    if (!args(info, {{&token, false}, {&hint, true}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return Run(info, [rp, token = std::move(token), hint = std::move(hint)](char**, size_t*, oidcore_error* err) {
+      return oidcore_rp_revoke(rp, token.data(), token.size(), hint.data(), hint.size(), err);
+    });
+  }
+
+  // logoutUrl(optionsJson | null)
+  Napi::Value LogoutUrl(const Napi::CallbackInfo& info) {
+    OptionalBytes options;
+    if (!args(info, {{&options, true}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return Run(info, [rp, options = std::move(options)](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_rp_logout_url(rp, options.data(), options.size(), out, len, err);
+    });
+  }
+
+  // verifyAccessToken(token)
+  Napi::Value VerifyAccessToken(const Napi::CallbackInfo& info) {
+    OptionalBytes token;
+    if (!args(info, {{&token, false}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return queue<ResultWorker>(info.Env(), Value(),
+                               [rp, token = std::move(token)](oidcore_result** out, oidcore_error* err) {
+                                 return oidcore_rp_verify_access_token(rp, token.data(), token.size(), out, err);
+                               });
+  }
+
+  Napi::ObjectReference store_;
+  oidcore_rp* rp_ = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Web helpers: pure functions, called synchronously. Each returns the library's string, or
+// {code, message} on failure. Arguments: strings or Uint8Arrays; undefined/null = absent.
+
+template <size_t N>
+bool web_args(const Napi::CallbackInfo& info, OptionalBytes (&a)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    if (!read_optional(info, i, a[i])) {
+      throw_type_error(info.Env(), "string, Uint8Array, null or undefined arguments expected");
+      return false;
+    }
+  }
+  return true;
+}
+
+template <size_t N, typename F>
+Napi::Value web_call(const Napi::CallbackInfo& info, F&& f) {
+  OptionalBytes a[N];
+  if (!web_args(info, a)) return info.Env().Undefined();
+  char* out = nullptr;
+  size_t len = 0;
+  oidcore_error err = empty_error();
+  const oidcore_status st = f(a, &out, &len, &err);
+  return string_or_error(info.Env(), st, out, len, err);
+}
+
+Napi::Value CookieParse(const Napi::CallbackInfo& info) {
+  return web_call<1>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_cookie_parse(a[0].data(), a[0].size(), out, len, err);
+  });
+}
+
+Napi::Value CookieSign(const Napi::CallbackInfo& info) {
+  return web_call<2>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_cookie_sign(a[0].data(), a[0].size(), a[1].data(), a[1].size(), out, len, err);
+  });
+}
+
+Napi::Value CookieUnsign(const Napi::CallbackInfo& info) {
+  return web_call<2>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_cookie_unsign(a[0].data(), a[0].size(), a[1].data(), a[1].size(), out, len, err);
+  });
+}
+
+Napi::Value CookieSerialize(const Napi::CallbackInfo& info) {
+  return web_call<3>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_cookie_serialize(a[0].data(), a[0].size(), a[1].data(), a[1].size(), a[2].data(), a[2].size(), out,
+                                    len, err);
+  });
+}
+
+Napi::Value CookieClear(const Napi::CallbackInfo& info) {
+  return web_call<2>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_cookie_clear(a[0].data(), a[0].size(), a[1].data(), a[1].size(), out, len, err);
+  });
+}
+
+Napi::Value SafeRedirect(const Napi::CallbackInfo& info) {
+  return web_call<2>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_safe_redirect(a[0].data(), a[0].size(), a[1].data(), a[1].size(), out, len, err);
+  });
+}
+
+Napi::Value ExtractToken(const Napi::CallbackInfo& info) {
+  return web_call<3>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_extract_token(a[0].data(), a[0].size(), a[1].data(), a[1].size(), a[2].data(), a[2].size(), out,
+                                 len, err);
+  });
+}
+
+Napi::Value PrincipalFromClaims(const Napi::CallbackInfo& info) {
+  return web_call<2>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
+    return oidcore_principal_from_claims(a[0].data(), a[0].size(), a[1].data(), a[1].size(), out, len, err);
+  });
+}
+
 Napi::Value Version(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), oidcore_version()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData<AddonData>(data);
+  Napi::Function store = Store::Init(env);
+  data->store_ctor = Napi::Persistent(store);
+
   exports.Set("NativeVerifier", Verifier::Init(env));
-  exports.Set("NativeStore", Store::Init(env));
+  exports.Set("NativeStore", store);
+  exports.Set("NativeRelyingParty", RelyingParty::Init(env));
+  exports.Set("cookieParse", Napi::Function::New(env, CookieParse));
+  exports.Set("cookieSign", Napi::Function::New(env, CookieSign));
+  exports.Set("cookieUnsign", Napi::Function::New(env, CookieUnsign));
+  exports.Set("cookieSerialize", Napi::Function::New(env, CookieSerialize));
+  exports.Set("cookieClear", Napi::Function::New(env, CookieClear));
+  exports.Set("safeRedirect", Napi::Function::New(env, SafeRedirect));
+  exports.Set("extractToken", Napi::Function::New(env, ExtractToken));
+  exports.Set("principalFromClaims", Napi::Function::New(env, PrincipalFromClaims));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cryptoVersion", Napi::String::New(env, oidcore_crypto_version()));
   Napi::Array names = Napi::Array::New(env);

@@ -79,3 +79,71 @@ test('TLS fetches inside Node, next to Node\'s own crypto', async (t) => {
   const untrusted = new Verifier({ issuer, audience: 'app', discovery: true });
   await assert.rejects(untrusted.verify(token), (e) => e.code === 'jwks_unavailable');
 });
+
+// A key server that accepts connections and never answers.
+async function hangingServer(t) {
+  const net = require('node:net');
+  const sockets = new Set();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(r); }));
+  return { base: `http://127.0.0.1:${server.address().port}`, sockets };
+}
+
+// The main thread's timer: how often it fired and its longest gap.
+function watchTimer(intervalMs = 10) {
+  let ticks = 0;
+  let maxGap = 0;
+  let last = performance.now();
+  const started = last;
+  const timer = setInterval(() => {
+    const t = performance.now();
+    maxGap = Math.max(maxGap, t - last);
+    last = t;
+    ticks++;
+  }, intervalMs);
+  return () => {
+    clearInterval(timer);
+    const elapsed = performance.now() - started;
+    return { ticks, maxGap, elapsed, expected: elapsed / intervalMs };
+  };
+}
+
+test('1,000 verifications waiting on a hanging key server leave the event loop free', async (t) => {
+  const { base, sockets } = await hangingServer(t);
+  const issuer = 'https://idp.example/';
+  const v = new Verifier({ issuer, audience: 'app', jwksUri: `${base}/jwks`, httpTimeout: 2, connectTimeout: 1 });
+  const token = sign(makeKey('ES256', 'k'), { iss: issuer, aud: 'app', exp: now() + 60 });
+
+  const stop = watchTimer();
+  let settled = 0;
+  const all = Array.from({ length: 1000 }, () => v.verify(token).finally(() => settled++));
+  // Half-way through the hang: every call still waits, the timer keeps firing.
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(settled, 0);
+  assert.equal(sockets.size, 1, 'one fetch for a thousand waiting verifications');
+  const results = await Promise.allSettled(all);
+  const { ticks, maxGap, elapsed, expected } = stop();
+  assert.ok(results.every((r) => r.status === 'rejected' && r.reason.code === 'jwks_unavailable'));
+  assert.ok(elapsed >= 1900 && elapsed < 8000, `${elapsed} ms`);
+  assert.ok(maxGap < 250, `the timer stalled for ${maxGap.toFixed(0)} ms`);
+  assert.ok(ticks >= expected * 0.5, `${ticks} ticks where ${expected.toFixed(0)} were due`);
+  assert.equal(v.stats().jwks.fetches, 1);
+});
+
+test('relying-party calls waiting on a hanging provider leave the event loop free', async (t) => {
+  const { RelyingParty, MemoryStore } = require('..');
+  const { base } = await hangingServer(t);
+  const rp = new RelyingParty({ store: new MemoryStore(), issuer: `${base}/o/`, clientId: 'c', clientSecret: 's',
+    redirectUri: 'http://127.0.0.1:3000/cb', httpTimeout: 1, connectTimeout: 1 });
+  const stop = watchTimer();
+  const results = await Promise.allSettled([rp.beginLogin(), rp.logoutUrl(), rp.refresh('rt'), rp.userinfo('at')]);
+  const { ticks, maxGap, expected } = stop();
+  assert.ok(results.every((r) => r.status === 'rejected' && r.reason.code === 'http_error'));
+  assert.ok(maxGap < 250, `the timer stalled for ${maxGap.toFixed(0)} ms`);
+  assert.ok(ticks >= expected * 0.5);
+});

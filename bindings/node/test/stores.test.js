@@ -1,42 +1,10 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const net = require('node:net');
-const os = require('node:os');
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { freePort, startRedis } = require('./helpers');
 const { MemoryStore, RedisStore, ExchangeCodes, StateStore, OidcoreError } = require('..');
 
 const notFound = (e) => e instanceof OidcoreError && e.code === 'not_found';
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidcore-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url: `redis://127.0.0.1:${port}/0`,
-    stop: () => new Promise((resolve) => { child.once('exit', () => { fs.rmSync(dir, { recursive: true, force: true }); resolve(); }); child.kill(); }),
-  };
-}
 
 async function exactlyOnce(store) {
   const codes = new ExchangeCodes({ store });

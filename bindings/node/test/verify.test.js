@@ -115,3 +115,23 @@ test('a failed verification leaves nothing in OpenSSL\'s error queue for Node to
   try { crypto.createPublicKey('garbage'); } catch (e) { after = e.message; }
   assert.equal(after, before);
 });
+
+test('verify with a nonce: equal passes, anything else is bad_nonce, on the async path', async () => {
+  const token = sign(ec, claims({ nonce: 'n-123' }));
+  assert.equal((await verifier.verify(token, { nonce: 'n-123' })).claims.nonce, 'n-123');
+  assert.equal((await verifier.verify(Buffer.from(token), { nonce: 'n-123' })).header.alg, 'ES256');
+  await rejects(verifier.verify(token, { nonce: 'n-124' }), 'bad_nonce');
+  await rejects(verifier.verify(token, { nonce: 'n-123\0' }), 'bad_nonce');
+  await rejects(verifier.verify(token, { nonce: '' }), 'bad_nonce');
+  await rejects(verifier.verify(sign(ec, claims()), { nonce: 'n-123' }), 'bad_nonce');
+  await rejects(verifier.verify(sign(ec, claims({ nonce: 42 })), { nonce: '42' }), 'missing_claim');  // wrong JSON type
+  // The other checks still come first.
+  await rejects(verifier.verify(sign(ec, claims({ nonce: 'n', exp: now() - 5 })), { nonce: 'n' }), 'expired');
+  await rejects(verifier.verify('garbage', { nonce: 'n' }), 'malformed');
+  // Options: no nonce is a plain verification; a nonce that is not a string is refused.
+  assert.equal((await verifier.verify(token, {})).claims.nonce, 'n-123');
+  assert.equal((await verifier.verify(token, null)).claims.nonce, 'n-123');
+  for (const bad of [42, null, {}, ['n-123']]) await rejects(verifier.verify(token, { nonce: bad }), 'invalid_argument');
+  await rejects(verifier.verify(token, 'n-123'), 'invalid_argument');
+  await assert.rejects(verifier.verify(42, { nonce: 'n' }), TypeError);
+});

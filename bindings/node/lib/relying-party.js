@@ -1,0 +1,145 @@
+'use strict';
+
+const crypto = require('node:crypto');
+const native = require('./native');
+const { OidcoreError, fromNative, rethrowNative } = require('./errors');
+const { toConfig, toOptions, renameInMessage, camelKeys, isPlainObject } = require('./options');
+const { principalFromClaims } = require('./web');
+const { toResult, requestToken } = require('./verifier');
+
+const invalid = (message) => new OidcoreError('invalid_argument', message);
+
+function requireToken(value, what) {
+  if (typeof value !== 'string') throw invalid(`${what} must be a string`);
+  return value;
+}
+
+// The value of a {value} / {code, message} outcome of the addon.
+function valueOf(outcome, names) {
+  if (outcome.code !== undefined) throw fromNative(outcome, names ? (m) => renameInMessage(m, names) : undefined);
+  return outcome.value;
+}
+
+// The callback of completeLogin: the callback URL (absolute, or a path like Express's
+// req.url / req.originalUrl), its query string, a URL or URLSearchParams.
+function callbackText(callback) {
+  if (typeof callback === 'string') return callback;
+  if (callback instanceof URL) return callback.href;
+  if (callback instanceof URLSearchParams) return callback.toString();
+  throw invalid('completeLogin needs the callback URL, its query string, a URL or URLSearchParams');
+}
+
+module.exports = ({ ExchangeCodes, storeOf }) => {
+  /**
+   * The relying party of one OpenID Provider (found by discovery from `issuer`): the
+   * authorization-code flow with PKCE, refresh, userinfo, revocation, logout URL and access
+   * token verification. Every call that may wait on the provider or the store runs on the
+   * libuv pool. Options are the core's configuration in camelCase plus `store`;
+   * `authorizationParams` is passed as given.
+   */
+  class RelyingParty {
+    #native;
+    #codes;
+    #principal;
+    // Refreshes in flight, by a hash of the refresh token (never the token itself): callers
+    // of one token share one call. The core does the same across threads, but only for calls
+    // that run at the same time, and the libuv pool runs four at a time: a fifth caller would
+    // otherwise send the already rotated token again.
+    #refreshing = new Map();
+
+    constructor(options) {
+      const nativeStore = storeOf(options, 'RelyingParty', 'invalid_config');
+      const { store, ...rest } = options;
+      const { json, names } = toConfig(rest, 'RelyingParty');
+      try {
+        this.#native = new native.NativeRelyingParty(json, nativeStore);
+      } catch (e) {
+        rethrowNative(e, (m) => renameInMessage(m, names));
+      }
+      this.#codes = new ExchangeCodes({ store });
+      const principal = JSON.parse(json).principal;
+      this.#principal = isPlainObject(principal) ? JSON.stringify(principal) : null;
+    }
+
+    /**
+     * Starts a login: `{ redirectAfter, extra, binding, scopes, params }` (`extra` and
+     * `params` as given). Resolves to `{ url, state, expiresIn }`; send the browser to `url`.
+     */
+    async beginLogin(options) {
+      const { json, names } = toOptions(options, 'beginLogin', ['extra', 'params']);
+      return camelKeys(JSON.parse(valueOf(await this.#native.beginLogin(json), names)));
+    }
+
+    /**
+     * Completes a login from the callback URL (or its query). Options: `{ binding,
+     * exchangeCode, exchangeCodeTtl, exchangeCodeBinding }`. Resolves to the token set with
+     * `claims`, `accessClaims`, `principal`, `redirectAfter` and `extra`, or with
+     * `exchangeCode: true` to `{ exchangeCode, claims, principal, redirectAfter, extra }`.
+     */
+    async completeLogin(callback, options) {
+      const text = callbackText(callback);
+      const { json, names } = toOptions(options, 'completeLogin');
+      return camelKeys(JSON.parse(valueOf(await this.#native.completeLogin(text, json), names)));
+    }
+
+    /** The token set an exchange code carries, exactly once (else OidcoreError 'not_found'). */
+    async redeemExchangeCode(code, options) {
+      return camelKeys(await this.#codes.redeem(code, options ?? {}));
+    }
+
+    /** The refresh grant; concurrent calls with one refresh token share one request. */
+    async refresh(refreshToken) {
+      const token = requireToken(refreshToken, 'refresh token');
+      const key = crypto.createHash('sha256').update(token).digest('base64');
+      let flight = this.#refreshing.get(key);
+      if (!flight) {
+        flight = this.#native.refresh(token);
+        this.#refreshing.set(key, flight);
+        const done = () => this.#refreshing.delete(key);
+        flight.then(done, done);
+      }
+      // Each caller parses its own copy of the answer.
+      return camelKeys(JSON.parse(valueOf(await flight)));
+    }
+
+    /** The userinfo endpoint's claims for an access token. */
+    async userinfo(accessToken) {
+      const token = requireToken(accessToken, 'access token');
+      return JSON.parse(valueOf(await this.#native.userinfo(token)));
+    }
+
+    /** Revokes a token (RFC 7009); `tokenTypeHint`: 'access_token' or 'refresh_token'. */
+    async revoke(token, options) {
+      requireToken(token, 'token');
+      if (options !== undefined && options !== null && typeof options !== 'object') {
+        throw invalid('revoke options must be an object');
+      }
+      const hint = options?.tokenTypeHint;
+      if (hint !== undefined && hint !== null && typeof hint !== 'string') throw invalid('tokenTypeHint must be a string');
+      valueOf(await this.#native.revoke(token, hint ?? null));
+    }
+
+    /** The RP-initiated logout URL: `{ idTokenHint, postLogoutRedirectUri, state }`. */
+    async logoutUrl(options) {
+      const { json, names } = toOptions(options, 'logoutUrl');
+      return valueOf(await this.#native.logoutUrl(json), names);
+    }
+
+    /** Verifies an access token with the provider's keys and issuer. Resolves like Verifier.verify. */
+    async verifyAccessToken(token) {
+      requireToken(token, 'access token');
+      const outcome = await this.#native.verifyAccessToken(token);
+      if (outcome.code !== undefined) throw fromNative(outcome);
+      const result = toResult(outcome);
+      if (result.principal === null) result.principal = principalFromClaims(outcome.claims, this.#principal);
+      return result;
+    }
+
+    /** Verifies the access token of a request (cookie first, then Bearer), like Verifier.verifyRequest. */
+    async verifyRequest(req, options) {
+      return this.verifyAccessToken(requestToken(req, options));
+    }
+  }
+
+  return { RelyingParty };
+};

@@ -1,0 +1,86 @@
+'use strict';
+// A Passport strategy with passport-jwt's contract, without depending on passport: passport
+// only needs `name` and `authenticate(req, options)`, and attaches success/fail/error to an
+// object created from the strategy (Object.create(strategy)) for each request. Hence plain
+// properties here, no private fields: they would not be reachable through that object.
+
+const { debuglog } = require('node:util');
+const { OidcoreError } = require('./errors');
+
+const debug = debuglog('oidcore');
+
+// The challenge sent with a 401: generic, never the reason.
+const CHALLENGE = 'Bearer';
+
+function reporter(logger) {
+  if (logger === undefined || logger === null) {
+    return (err) => debug('token rejected: %s: %s', err.code, err.message);
+  }
+  if (typeof logger === 'function') return (err) => logger(`oidcore: token rejected: ${err.code}: ${err.message}`, err);
+  const method = ['debug', 'log', 'info', 'warn'].find((m) => typeof logger[m] === 'function');
+  if (!method) throw new TypeError('OidcoreStrategy: logger must be a function or have a debug/log/info/warn method');
+  return (err) => logger[method](`oidcore: token rejected: ${err.code}: ${err.message}`);
+}
+
+class OidcoreStrategy {
+  /**
+   * @param options `{ verifier, cookieName, order, cookieSecrets, passReqToCallback, logger }`;
+   *   `verifier` is a Verifier or a RelyingParty (anything with verifyRequest).
+   * @param verify `(payload, done)` or, with passReqToCallback, `(req, payload, done)`, as
+   *   passport-jwt: payload is the verified claims; `done(err, user, info)`.
+   */
+  constructor(options, verify) {
+    if (options === null || typeof options !== 'object') throw new TypeError('OidcoreStrategy requires an options object');
+    const { verifier } = options;
+    if (!verifier || typeof verifier.verifyRequest !== 'function') {
+      throw new TypeError('OidcoreStrategy requires options.verifier: a Verifier or a RelyingParty');
+    }
+    if (typeof verify !== 'function') throw new TypeError('OidcoreStrategy requires a verify callback');
+    this.name = 'oidcore';
+    this._verifier = verifier;
+    this._verify = verify;
+    this._passReqToCallback = options.passReqToCallback === true;
+    this._report = reporter(options.logger);
+    const request = {};
+    for (const key of ['cookieName', 'order', 'cookieSecrets']) {
+      if (options[key] !== undefined) request[key] = options[key];
+    }
+    this._requestOptions = Object.freeze(request);
+  }
+
+  authenticate(req) {
+    let pending;
+    try {
+      pending = Promise.resolve(this._verifier.verifyRequest(req, this._requestOptions));
+    } catch (e) {
+      pending = Promise.reject(e);
+    }
+    pending.then(
+      (result) => {
+        const verified = (err, user, info) => {
+          if (err) return this.error(err);
+          if (!user) return this.fail(info);
+          return this.success(user, info);
+        };
+        try {
+          if (this._passReqToCallback) this._verify(req, result.claims, verified);
+          else this._verify(result.claims, verified);
+        } catch (ex) {
+          this.error(ex);
+        }
+      },
+      (err) => {
+        // Anything but an OidcoreError is a bug, not a bad token: an error, not a 401.
+        if (!(err instanceof OidcoreError)) return this.error(err);
+        try {
+          this._report(err);
+        } catch {
+          // a failing logger does not change the answer
+        }
+        return this.fail(CHALLENGE, 401);
+      },
+    );
+  }
+}
+
+module.exports = { OidcoreStrategy };

@@ -1,0 +1,164 @@
+'use strict';
+// The HTTP side of a relying party: cookies, safe redirects and finding a request's token.
+// Pure functions over the C ABI, called synchronously (no I/O).
+
+const native = require('./native');
+const { OidcoreError, fromNative } = require('./errors');
+const { toOptions, renameInMessage } = require('./options');
+
+const invalid = (message) => new OidcoreError('invalid_argument', message);
+
+function unwrap(result, names) {
+  if (typeof result === 'string') return result;
+  throw fromNative(result, names ? (m) => renameInMessage(m, names) : undefined);
+}
+
+function requireString(value, what) {
+  if (typeof value !== 'string') throw invalid(`${what} must be a string`);
+  return value;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// A secret: a non-empty string, or bytes (a Buffer) for sign().
+function secretBytes(secret) {
+  if (typeof secret === 'string' || secret instanceof Uint8Array) return secret;
+  throw invalid('secret must be a string or a Buffer');
+}
+
+// The secrets of unsign() as the core's JSON array of strings.
+function secretsJson(secrets) {
+  const list = Array.isArray(secrets) ? secrets : [secrets];
+  if (list.length === 0) throw invalid('at least one secret is needed');
+  const strings = list.map((s) => {
+    if (typeof s === 'string') return s;
+    if (s instanceof Uint8Array) {
+      try {
+        return utf8.decode(s);
+      } catch {
+        throw invalid('a Buffer secret must be valid UTF-8 for unsign');
+      }
+    }
+    throw invalid('secrets must be strings or Buffers');
+  });
+  return JSON.stringify(strings);
+}
+
+const cookies = Object.freeze({
+  /** Parses a Cookie header into { name: value } (like the npm `cookie` package). */
+  parse(header) {
+    if (header === undefined || header === null) return {};
+    return JSON.parse(unwrap(native.cookieParse(requireString(header, 'the Cookie header'))));
+  },
+
+  /** Signs a value as cookie-parser does: 's:' + value + '.' + HMAC-SHA256, base64 without '='. */
+  sign(value, secret) {
+    return unwrap(native.cookieSign(requireString(value, 'value'), secretBytes(secret)));
+  },
+
+  /**
+   * The value of a signed cookie, or false when it is not signed ("s:" missing) or no
+   * secret matches (like cookie-signature). `secrets`: one secret or several (rotation).
+   */
+  unsign(signedValue, secrets) {
+    const r = native.cookieUnsign(requireString(signedValue, 'signed value'), secretsJson(secrets));
+    if (typeof r === 'string') return r;
+    if (r.code === 'malformed' || r.code === 'bad_signature') return false;
+    throw fromNative(r);
+  },
+
+  /**
+   * A Set-Cookie header value. Options (camelCase): httpOnly (default true), secure (default
+   * true), sameSite 'lax' (default) | 'strict' | 'none', path (default '/'), domain, maxAge
+   * (seconds), expires (a Date or Unix seconds).
+   */
+  serialize(name, value, options) {
+    const { json, names } = toOptions(options, 'cookie');
+    return unwrap(native.cookieSerialize(requireString(name, 'cookie name'), requireString(value, 'cookie value'), json),
+      names);
+  },
+
+  /** The Set-Cookie header value that deletes the cookie set with the same options. */
+  clear(name, options) {
+    const { json, names } = toOptions(options, 'cookie');
+    return unwrap(native.cookieClear(requireString(name, 'cookie name'), json), names);
+  },
+});
+
+/**
+ * `target` when it is a safe same-site relative path, else `fallback`; without a fallback an
+ * unsafe target throws OidcoreError 'unsafe_redirect'. A target that is not a string (an
+ * array from a repeated query parameter, ...) is unsafe.
+ */
+function safeRedirect(target, fallback) {
+  const hasFallback = fallback !== undefined && fallback !== null;
+  if (hasFallback && typeof fallback !== 'string') throw invalid('fallback must be a string');
+  const t = typeof target === 'string' ? target : '';
+  return unwrap(native.safeRedirect(t, hasFallback ? fallback : null));
+}
+
+// ---------------------------------------------------------------------------------------
+// Headers of a request
+
+function join(value, separator) {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const parts = value.filter((v) => typeof v === 'string');
+    return parts.length ? parts.join(separator) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The Cookie and Authorization headers of an Express/Node request, a Fetch Request, a Fetch
+ * Headers object or a plain headers object (names in any case; arrays joined).
+ */
+function requestHeaders(source) {
+  if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
+    throw invalid('a request, a Headers object or a headers object expected');
+  }
+  let headers = source;
+  if (source.headers !== null && typeof source.headers === 'object') headers = source.headers;
+  if (typeof headers.get === 'function' && typeof headers.has === 'function') {
+    // Fetch Headers (case-insensitive, repeated values already combined).
+    const pick = (name) => {
+      const v = headers.get(name);
+      return typeof v === 'string' ? v : undefined;
+    };
+    return { cookie: pick('cookie'), authorization: pick('authorization') };
+  }
+  const found = { cookie: [], authorization: [] };
+  for (const key of Object.keys(headers)) {
+    const lower = key.toLowerCase();
+    if (lower !== 'cookie' && lower !== 'authorization') continue;
+    const v = join(headers[key], lower === 'cookie' ? '; ' : ', ');
+    if (v !== undefined) found[lower].push(v);
+  }
+  return {
+    cookie: found.cookie.length ? found.cookie.join('; ') : undefined,
+    // Two Authorization headers are ambiguous: joined, they are no bearer token.
+    authorization: found.authorization.length ? found.authorization.join(', ') : undefined,
+  };
+}
+
+/**
+ * The access token of a request: from the cookie `cookieName` (default "access_token";
+ * unsigned with `cookieSecrets` when given), then `Authorization: Bearer`, in `order`.
+ * Returns { token, source: 'cookie' | 'bearer' } or null when there is none.
+ */
+function extractToken(reqOrHeaders, options) {
+  const { cookie, authorization } = requestHeaders(reqOrHeaders);
+  const { json, names } = toOptions(options, 'extractToken');
+  const r = native.extractToken(cookie ?? null, authorization ?? null, json);
+  if (typeof r === 'string') return JSON.parse(r);
+  if (r.code === 'not_found') return null;
+  throw fromNative(r, (m) => renameInMessage(m, names));
+}
+
+/** The principal of a set of claims ({sub, email, name, organizationId, role}). */
+function principalFromClaims(claimsJson, configJson) {
+  const r = native.principalFromClaims(claimsJson, configJson ?? null);
+  return typeof r === 'string' ? JSON.parse(r) : null;
+}
+
+module.exports = { cookies, safeRedirect, extractToken, requestHeaders, principalFromClaims };
