@@ -232,6 +232,17 @@ async function flow(t, makeStore) {
     await assert.rejects(v.verify(idToken, { nonce: 42 }), code('invalid_argument'));
     assert.equal((await v.verify(idToken)).claims.nonce, nonce);
   });
+  await t.test('key rotation at the provider: the new key is fetched on its unknown kid', async () => {
+    const before = await session();
+    const rotated = await idp.control('rotate_key');
+    assert.equal(rotated.rotated, true);
+    const after = await session();
+    const v = await rp.verifyAccessToken(after.accessToken);
+    assert.equal(v.header.kid, rotated.kid);
+    assert.notEqual(v.header.kid, rotated.previous_kid);
+    // Only the current key is published: a token of the old key no longer verifies.
+    await assert.rejects(rp.verifyAccessToken(before.accessToken), code('key_not_found'));
+  });
 }
 
 test('login flow with the memory store', async (t) => {

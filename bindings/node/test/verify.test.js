@@ -135,3 +135,19 @@ test('verify with a nonce: equal passes, anything else is bad_nonce, on the asyn
   await rejects(verifier.verify(token, 'n-123'), 'invalid_argument');
   await assert.rejects(verifier.verify(42, { nonce: 'n' }), TypeError);
 });
+
+test('every verification code is reachable from JS', async () => {
+  const strict = new Verifier({ issuer: ISS, audience: 'app', jwks, typ: 'at+jwt', maxAge: 60, requiredClaims: ['email'] });
+  const at = (extra, header) => sign(rsa, claims({ email: 'e', auth_time: now(), ...extra }), { typ: 'at+jwt', ...header });
+  assert.equal((await strict.verify(at())).claims.email, 'e');
+  await rejects(strict.verify(at({ nbf: now() + 120 })), 'not_yet_valid');
+  await rejects(strict.verify(at({ iat: now() + 120 })), 'issued_in_future');
+  await rejects(strict.verify(at({}, { typ: 'JWT' })), 'bad_type');
+  await rejects(strict.verify(at({ auth_time: now() - 3600 })), 'too_old');
+  await rejects(strict.verify(at({ email: undefined })), 'missing_claim');
+  const only = new Verifier({ issuer: ISS, audience: 'app', jwks, algorithms: ['ES256'] });
+  await rejects(only.verify(sign(rsa, claims())), 'alg_not_allowed');
+  const seen = new Set(['ok']);
+  for (const [k, n] of Object.entries(strict.stats().verifications)) if (n > 0) seen.add(k);
+  assert.deepEqual([...seen].sort(), ['bad_type', 'issued_in_future', 'missing_claim', 'not_yet_valid', 'ok', 'too_old']);
+});
