@@ -250,6 +250,17 @@ Error read_params(element v, std::string_view key, Params& out, Status status) {
 
 bool absolute_http_url(const std::string& url) { return !http::origin_of(url).empty(); }
 
+// The principal with the default mapping (used when none is configured).
+std::string default_principal(const std::string& claims_json) {
+  simdjson::dom::parser parser;
+  element root;
+  object claims;
+  std::string out;
+  if (!parser.parse(claims_json).get(root) && !root.get_object().get(claims))
+    jose::build_principal(claims, jose::PrincipalConfig{}, out);
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -316,6 +327,8 @@ Error parse_relying_party_config(std::string_view text, RelyingPartyConfig& out)
       if (auto err = read_ttl(v, key, 1, 86400, out.exchange_code_ttl)) return err;
     } else if (key == "discovery_ttl") {
       if (auto err = read_ttl(v, key, 60, 7 * 86400, out.discovery_ttl)) return err;
+    } else if (key == "refresh_reuse_window") {
+      if (auto err = read_ttl(v, key, 0, 60, out.refresh_reuse_window)) return err;
     } else if (key == "authorization_params") {
       out.authorization_params.clear();
       if (auto err = read_params(v, key, out.authorization_params, Status::invalid_config)) return err;
@@ -765,13 +778,7 @@ Error RelyingParty::validate_tokens(const Provider& p, const std::string* nonce,
     // The nonce check above covers a login. A refreshed ID token carries no nonce of its own
     // to compare (OpenID Connect Core §12.2), so none is asked for.
     out.id_claims = std::move(id.claims);
-    if (id.principal.empty()) {
-      simdjson::dom::parser parser;
-      element root;
-      object claims;
-      if (!parser.parse(out.id_claims).get(root) && !root.get_object().get(claims))
-        jose::build_principal(claims, jose::PrincipalConfig{}, id.principal);
-    }
+    if (id.principal.empty()) id.principal = default_principal(out.id_claims);
     out.principal = std::move(id.principal);
   }
   if (config_.validate_access_token && looks_like_jwt(out.access_token)) {
@@ -788,7 +795,9 @@ Error RelyingParty::validate_tokens(const Provider& p, const std::string* nonce,
 Error RelyingParty::verify_access_token(std::string_view token, VerifiedToken& out) {
   std::shared_ptr<const Provider> p;
   if (auto err = provider(p)) return err;
-  return p->access_verifier->verify(token, out);
+  if (auto err = p->access_verifier->verify(token, out)) return err;
+  if (out.principal.empty()) out.principal = default_principal(out.claims);
+  return {};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -807,6 +816,13 @@ Error RelyingParty::refresh(std::string_view refresh_token, TokenSet& out) {
   bool leader = false;
   {
     std::lock_guard<std::mutex> lock(flights_mutex_);
+    // Outcomes older than the reuse window are dropped (a few at a time, on each call).
+    const int64_t now = jwks::KeyCache::monotonic_now();
+    for (auto it = flights_.begin(); it != flights_.end();) {
+      const Flight& f = *it->second;
+      if (f.done_at && now - f.done_at >= config_.refresh_reuse_window) it = flights_.erase(it);
+      else ++it;
+    }
     auto& slot = flights_[key];
     if (!slot) {
       slot = std::make_shared<Flight>();
@@ -823,16 +839,23 @@ Error RelyingParty::refresh(std::string_view refresh_token, TokenSet& out) {
       err = Error(Status::internal, "unexpected failure during refresh");
     }
     {
-      std::lock_guard<std::mutex> lock(flights_mutex_);
-      flights_.erase(key);
-    }
-    {
       std::lock_guard<std::mutex> lock(flight->mutex);
       flight->error = err;
       flight->result = result;
       flight->done = true;
     }
     flight->done_cv.notify_all();
+    {
+      // Kept for the reuse window when it succeeded; a failure is not kept (the next caller
+      // asks the provider again: a network failure may be over).
+      std::lock_guard<std::mutex> lock(flights_mutex_);
+      if (err || config_.refresh_reuse_window == 0) {
+        flights_.erase(key);
+      } else {
+        flight->done_at = jwks::KeyCache::monotonic_now();
+        if (flight->done_at == 0) flight->done_at = 1;
+      }
+    }
     out = std::move(result);
     return err;
   }

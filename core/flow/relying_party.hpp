@@ -51,6 +51,12 @@ struct RelyingPartyConfig {
   int64_t state_ttl = 600;
   int64_t exchange_code_ttl = 60;
   int64_t discovery_ttl = 3600;  // provider metadata is fetched again after this long
+  // A refresh's outcome is also given to callers that present the same (now spent) refresh
+  // token this many seconds after it completed: requests that raced the refresh (several
+  // tabs, a queue of workers) get the rotated tokens instead of invalid_grant. 0: only
+  // callers arriving while the call is in flight share it. Kept short: a spent refresh token
+  // presented later is refused, as the provider would.
+  int64_t refresh_reuse_window = 2;
   std::vector<std::pair<std::string, std::string>> authorization_params;  // e.g. prompt
   // Verifier members passed through (algorithms, clock_tolerance, principal, http, cache...),
   // as the text of JSON members without braces ("" when none).
@@ -151,6 +157,7 @@ class RelyingParty {
     bool done = false;
     Error error;
     TokenSet result;
+    int64_t done_at = 0;  // monotonic seconds
   };
 
   Error provider(std::shared_ptr<const Provider>& out);

@@ -195,6 +195,7 @@ TEST(RelyingPartyFlow, LoginToTokensClaimsAndPrincipal) {
   // The access token verifies later as an API request's bearer token.
   oidcore::VerifiedToken vt;
   ASSERT_STATUS(r.rp->verify_access_token(res.tokens.access_token, vt), Status::ok);
+  EXPECT_EQ(member(vt.principal, "role"), "admin");
   std::string forged = res.tokens.access_token;
   const size_t sig = forged.rfind('.') + 10;
   forged[sig] = forged[sig] == 'A' ? 'B' : 'A';
@@ -263,14 +264,30 @@ TEST(RelyingPartyFlow, RefreshRotatesAndTheOldTokenIsRefused) {
     EXPECT_EQ(claims_member(t.id_claims, "sub"), claims_member(res.tokens.id_claims, "sub"));
   }
 
-  // The rotated one works; the old one is refused (oidc-provider, following the OAuth
-  // security BCP, then also revokes the whole grant: Authentik only refuses the old token).
+  // Within the reuse window the spent token gets the same outcome, without a call.
+  const uint64_t calls = r.rp->token_requests();
+  TokenSet raced;
+  ASSERT_STATUS(r.rp->refresh(first, raced), Status::ok);
+  EXPECT_EQ(raced.refresh_token, t.refresh_token);
+  EXPECT_EQ(raced.access_token, t.access_token);
+  EXPECT_EQ(r.rp->token_requests(), calls);
+  // The rotated one works; the old one, past the window, is refused by the provider
+  // (oidc-provider, following the OAuth security BCP, then also revokes the whole grant:
+  // Authentik only refuses the old token).
   TokenSet third;
   ASSERT_STATUS(r.rp->refresh(t.refresh_token, third), Status::ok);
-  TokenSet again;
-  const Error replay = r.rp->refresh(first, again);
+  auto strict = make_rp(p.idp, "\"refresh_reuse_window\":0");
+  LoginResult res2;
+  ASSERT_STATUS(complete(*strict.rp, login(*strict.rp), res2), Status::ok);
+  TokenSet t2, again;
+  ASSERT_STATUS(strict.rp->refresh(res2.tokens.refresh_token, t2), Status::ok);
+  const Error replay = strict.rp->refresh(res2.tokens.refresh_token, again);
   ASSERT_EQ(replay.status, Status::idp_error) << replay.message;
   EXPECT_EQ(replay.idp_error, "invalid_grant");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  const Error late = r.rp->refresh(first, again);
+  ASSERT_EQ(late.status, Status::idp_error) << late.message;
+  EXPECT_EQ(late.idp_error, "invalid_grant");
 }
 
 TEST(RelyingPartyFlow, ConcurrentRefreshesOfOneTokenMakeOneCall) {
