@@ -387,3 +387,19 @@ def test_async_faces_never_block_the_event_loop(drive: Any, idp: Any, store: Any
     assert out["handoff"]["redirect_after"] == "/after"
     assert out["info"]["sub"] == out["verified"]["claims"]["sub"] == out["by_request"]["claims"]["sub"]
     assert out["url"].startswith(idp.issuer + "end-session/")
+
+
+def test_verifier_refresh_and_stats_with_discovery(idp: Any) -> None:
+    verifier = oidcore.Verifier(issuer=idp.issuer, audience=idp.client_id, discovery=True, http_timeout=3)
+    verifier.refresh()
+    asyncio.run(verifier.refresh_async())
+    stats = verifier.stats()
+    assert stats["jwks"]["fetches"] >= 1 and stats["jwks"]["key_count"] >= 1 and not stats["jwks"]["stale"]
+    assert oidcore.crypto_version.startswith("OpenSSL")
+    from conftest import free_port
+
+    dead = oidcore.Verifier(issuer=f"http://127.0.0.1:{free_port()}/o/", audience="a", discovery=True,
+                            http_timeout=1, connect_timeout=0.5)
+    with pytest.raises(oidcore.HttpError) as info:
+        dead.refresh()  # discovery itself failed
+    assert info.value.code == "http_error" and info.value.status is None
