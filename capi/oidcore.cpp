@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "capi_support.hpp"
 #include "diagnostics/provider_inspect.hpp"
 #include "flow/exchange_codes.hpp"
 #include "flow/login_state.hpp"
@@ -39,7 +40,7 @@ struct oidcore_store {
   std::unique_ptr<oidcore::store::Store> impl;
 };
 
-namespace {
+namespace oidcore::capi {
 
 oidcore_status report(oidcore_error* error, const oidcore::Error& e) {
   if (error) {
@@ -59,30 +60,6 @@ oidcore_status report(oidcore_error* error, oidcore::Status s, const char* msg) 
   return report(error, oidcore::Error(s, msg));
 }
 
-oidcore_status ok(oidcore_error* error) { return report(error, oidcore::Error()); }
-
-// Runs `body`, turning any escaping exception into a status.
-template <class F>
-oidcore_status guarded(oidcore_error* error, F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return report(error, oidcore::Status::internal, "out of memory");
-  } catch (const std::exception& e) {
-    return report(error, oidcore::Error(oidcore::Status::internal, std::string("unexpected: ") + e.what()));
-  } catch (...) {
-    return report(error, oidcore::Status::internal, "unexpected failure");
-  }
-}
-
-char* copy_out(const std::string& s) {
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (!p) throw std::bad_alloc();
-  std::memcpy(p, s.data(), s.size());
-  p[s.size()] = '\0';
-  return p;
-}
-
 // A status passed in from C may hold any int (the header promises "internal" for unknown
 // values). In C++ the valid values of oidcore_status, an enum without a fixed underlying
 // type, stop at 31: reading 1000 or -1 through that type is undefined behaviour. So the
@@ -94,7 +71,9 @@ oidcore::Status status_from_c(const oidcore_status& status) noexcept {
   return static_cast<oidcore::Status>(raw);
 }
 
-}  // namespace
+}  // namespace oidcore::capi
+
+using namespace oidcore::capi;
 
 namespace {
 
@@ -250,12 +229,6 @@ oidcore::Error parse_record_options(const char* json, size_t len, bool for_state
 std::optional<std::string_view> optional_bytes(const char* p, size_t len) {
   if (!p || !len) return std::nullopt;
   return std::string_view(p, len);
-}
-
-oidcore_status hand_out(const std::string& s, char** out, size_t* out_len, oidcore_error* error) {
-  *out = copy_out(s);
-  if (out_len) *out_len = s.size();
-  return ok(error);
 }
 
 }  // namespace

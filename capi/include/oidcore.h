@@ -393,6 +393,165 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_exchange_code_redeem(oidcor
 /* Releases a string allocated by the library. NULL is accepted. */
 OIDCORE_API void oidcore_string_free(char *s);
 
+/* ------------------------------------------------------------------------------------ */
+/* Web helpers                                                                           */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * Pure functions for the HTTP side of a relying party: no handle, no state, thread-safe.
+ * Each hands its result out in *out (NUL-terminated, its length in *out_len when out_len is
+ * not NULL), to be released with oidcore_string_free(); on failure *out is NULL. For an
+ * optional input, NULL with length 0 means "absent"; NULL with another length is
+ * OIDCORE_INVALID_ARGUMENT.
+ */
+
+/*
+ * Parses a Cookie request header ("a=b; c=d", RFC 6265 §5.4) into one JSON object
+ * {"name":"value",...}, like the npm `cookie` package's parse. Tolerant of junk: a pair
+ * without '=' or whose name is not an RFC 6265 token is skipped; the first occurrence of a
+ * name wins; spaces and tabs around names and values are trimmed; a value in double quotes
+ * is unquoted; a value holding '%' is decoded like decodeURIComponent and left as it is
+ * when that decoding fails; a value that is not valid UTF-8 drops its cookie. A header over
+ * 64 KiB is OIDCORE_TOO_LARGE; nothing else fails. `header` may be NULL/0 (gives "{}").
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_parse(const char *header,
+                                                                 size_t header_len,
+                                                                 char **out_json,
+                                                                 size_t *out_len,
+                                                                 oidcore_error *error);
+
+/*
+ * Signs a cookie value as Express does (cookie-parser / cookie-signature): *out is
+ * "s:" + value + "." + base64(HMAC-SHA256(secret, value)) with the '=' padding removed
+ * (standard base64 alphabet). An empty secret (or one over 64 KiB) is
+ * OIDCORE_INVALID_ARGUMENT.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_sign(const char *value,
+                                                                size_t value_len,
+                                                                const char *secret,
+                                                                size_t secret_len,
+                                                                char **out,
+                                                                size_t *out_len,
+                                                                oidcore_error *error);
+
+/*
+ * The inverse of oidcore_cookie_sign(): on OIDCORE_OK *out is the original value. Each
+ * secret of `secrets_json` (a JSON array of non-empty strings, at least one; else
+ * OIDCORE_INVALID_ARGUMENT) is tried in turn, so keys can be rotated as with
+ * cookie-parser's array of secrets; MACs are compared in constant time. The value ends at
+ * the last '.'. Not starting with "s:", or no '.': OIDCORE_MALFORMED. No secret matches:
+ * OIDCORE_BAD_SIGNATURE.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_unsign(const char *signed_value,
+                                                                  size_t signed_len,
+                                                                  const char *secrets_json,
+                                                                  size_t secrets_len,
+                                                                  char **out,
+                                                                  size_t *out_len,
+                                                                  oidcore_error *error);
+
+/*
+ * Builds a Set-Cookie header value "name=value; Path=/; Max-Age=N; Expires=<date>;
+ * Domain=d; HttpOnly; Secure; SameSite=Lax". `options_json` may be NULL/0 or a JSON object:
+ *   "http_only": BOOL (default true)     "secure": BOOL (default true)
+ *   "same_site": "lax" | "strict" | "none" (default "lax", any case)
+ *   "path": STR (default "/"; starts with '/', printable ASCII, no ';')
+ *   "domain": STR (a host name: letters, digits, '-', '.'; an optional leading '.')
+ *   "max_age": seconds (a whole number >= 0)
+ *   "expires": Unix seconds (0 .. 253402300799), written as "Wed, 21 Oct 2015 07:28:00 GMT"
+ * The value is encoded like encodeURIComponent (as the npm `cookie` package's serialize);
+ * it must be valid UTF-8. The name must be an RFC 6265 token. Rules enforced: a name
+ * starting with "__Secure-" needs secure; "__Host-" needs secure, path "/" and no domain
+ * (both prefixes matched in any case); SameSite=None needs secure. Any violation, an
+ * unknown option or a wrong type: OIDCORE_INVALID_ARGUMENT, the message naming the rule or
+ * the key.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_serialize(const char *name,
+                                                                     size_t name_len,
+                                                                     const char *value,
+                                                                     size_t value_len,
+                                                                     const char *options_json,
+                                                                     size_t options_len,
+                                                                     char **out,
+                                                                     size_t *out_len,
+                                                                     oidcore_error *error);
+
+/*
+ * The Set-Cookie header value that deletes the cookie set with the same options: same name,
+ * Path, Domain, HttpOnly, Secure and SameSite, an empty value, "Max-Age=0" and
+ * "Expires=Thu, 01 Jan 1970 00:00:00 GMT" ("max_age" and "expires" of the options are
+ * checked but not used). Same validation as oidcore_cookie_serialize().
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_clear(const char *name,
+                                                                 size_t name_len,
+                                                                 const char *options_json,
+                                                                 size_t options_len,
+                                                                 char **out,
+                                                                 size_t *out_len,
+                                                                 oidcore_error *error);
+
+/*
+ * Checks a post-login redirect target. Safe means a same-site relative path: it starts
+ * with exactly one '/' (the second character neither '/' nor '\'), holds no '\', no ASCII
+ * control character, space or DEL and no C1 control, is valid UTF-8 and at most 2048
+ * bytes; and every percent-decoded form of it (decoded again up to 4 times, so
+ * "%252F%252F" is seen as "//") still passes those checks (a decoded space excepted).
+ * Anything with a scheme ("https:", "javascript:") fails the first rule.
+ * A safe target: OIDCORE_OK and *out is the target, unchanged. An unsafe one: when
+ * `fallback` is not NULL *out is the fallback and the status OIDCORE_OK; else
+ * OIDCORE_UNSAFE_REDIRECT. A given fallback must be safe itself, whatever the target
+ * (else OIDCORE_INVALID_ARGUMENT). `target` NULL/0 is an empty (unsafe) target.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_safe_redirect(const char *target,
+                                                                  size_t target_len,
+                                                                  const char *fallback,
+                                                                  size_t fallback_len,
+                                                                  char **out,
+                                                                  size_t *out_len,
+                                                                  oidcore_error *error);
+
+/*
+ * Finds a request's access token. `cookie_header`: the raw Cookie header or NULL/0;
+ * `authorization`: the raw Authorization header or NULL/0. `options_json` may be NULL/0 or
+ * a JSON object:
+ *   "cookie_name": STR (default "access_token")
+ *   "order": ["cookie","bearer"] (the default; any non-empty subset, in order, no repeats)
+ *   "cookie_secrets": [STR...] when given, the cookie is a cookie-parser signed cookie
+ *       ("s:...") and is unsigned (oidcore_cookie_unsign()); an unsigned value or a bad
+ *       signature means no token in the cookie, and the next source is tried.
+ * Bearer: the scheme "Bearer" in any case, one or more spaces, then a token68 (RFC 7235:
+ * 1*(ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/") *"=") and nothing else; anything
+ * else is no bearer token. An empty cookie value is no token.
+ * On OIDCORE_OK *out is {"token": STR, "source": "cookie" | "bearer"}. No token:
+ * OIDCORE_NOT_FOUND. A header over 64 KiB, when its source is reached: OIDCORE_TOO_LARGE.
+ * Bad options: OIDCORE_INVALID_ARGUMENT naming the key.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_extract_token(const char *cookie_header,
+                                                                  size_t cookie_len,
+                                                                  const char *authorization,
+                                                                  size_t authorization_len,
+                                                                  const char *options_json,
+                                                                  size_t options_len,
+                                                                  char **out,
+                                                                  size_t *out_len,
+                                                                  oidcore_error *error);
+
+/*
+ * The principal of a set of claims, as the verifier builds it: *out is
+ * {"sub","email","name","organizationId","role"}. `claims_json` is a JSON object (else
+ * OIDCORE_MALFORMED). `config_json` is NULL/0 for the defaults or the object of the
+ * verifier's "principal" key: {"organization_id_claim", "groups_claim",
+ * "roles":[{"group","role"}...], "default_role"} (else OIDCORE_INVALID_ARGUMENT naming the
+ * key).
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_principal_from_claims(const char *claims_json,
+                                                                          size_t claims_len,
+                                                                          const char *config_json,
+                                                                          size_t config_len,
+                                                                          char **out,
+                                                                          size_t *out_len,
+                                                                          oidcore_error *error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,33 +55,7 @@ Error read_string(element e, std::string_view key, std::string& out) {
 }
 
 Error read_principal(element e, jose::PrincipalConfig& out) {
-  object obj;
-  if (e.get_object().get(obj)) return bad("principal", "must be an object");
-  for (auto field : obj) {
-    const std::string key = "principal." + std::string(field.key);
-    if (field.key == "organization_id_claim") {
-      if (auto err = read_string(field.value, key, out.organization_id_claim)) return err;
-    } else if (field.key == "groups_claim") {
-      if (auto err = read_string(field.value, key, out.groups_claim)) return err;
-    } else if (field.key == "default_role") {
-      if (auto err = read_string(field.value, key, out.default_role)) return err;
-    } else if (field.key == "roles") {
-      simdjson::dom::array arr;
-      if (field.value.get_array().get(arr)) return bad(key, "must be an array of {\"group\",\"role\"} objects");
-      for (element item : arr) {
-        object m;
-        std::string_view group, role;
-        if (item.get_object().get(m) || m.size() != 2 ||
-            json::get_string(m, "group", group) != json::Presence::present ||
-            json::get_string(m, "role", role) != json::Presence::present || group.empty() || role.empty())
-          return bad(key, "entries must be objects with exactly a non-empty \"group\" and \"role\"");
-        out.roles.emplace_back(group, role);
-      }
-    } else {
-      return bad(key, "is not a known option");
-    }
-  }
-  return {};
+  return jose::parse_principal_config(e, out, Status::invalid_config, "principal");
 }
 
 Error read_file(const std::string& path, std::string& out) {

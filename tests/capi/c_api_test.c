@@ -921,6 +921,217 @@ static void test_exchange_codes(void) {
   oidcore_store_free(store);
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* Web helpers                                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+/* Checks one string-returning web call: its status, and *out equal to `want` (NULL: *out
+ * must be NULL) with its length. Frees *out. Takes the addresses, so *out is read only
+ * after the call (the order in which arguments are evaluated is unspecified). */
+static void check_out(oidcore_status got, oidcore_status want_status, char **outp, size_t *lenp, const char *want) {
+  char *out = *outp;
+  size_t out_len = *lenp;
+  *outp = NULL;
+  CHECK_STATUS(got, want_status);
+  if (want) {
+    CHECK(out != NULL && strcmp(out, want) == 0 && out_len == strlen(want));
+    if (out && strcmp(out, want) != 0) fprintf(stderr, "  got:  %s\n  want: %s\n", out, want);
+  } else {
+    CHECK(out == NULL && out_len == 0);
+  }
+  oidcore_string_free(out);
+}
+
+static void test_web_cookies(void) {
+  oidcore_error err;
+  char *out = NULL;
+  size_t len = 0;
+  /* Parse: junk skipped, first wins, quotes, percent-decoding (invalid left raw). */
+  check_out(oidcore_cookie_parse(LIT("a=1; a=2;;junk; =x; b=\"q\"; c=%E2%82%AC; d=%zz"), &out, &len, &err), OIDCORE_OK,
+            &out, &len, "{\"a\":\"1\",\"b\":\"q\",\"c\":\"\xe2\x82\xac\",\"d\":\"%zz\"}");
+  dirty(&err);
+  check_out(oidcore_cookie_parse(NULL, 0, &out, &len, &err), OIDCORE_OK, &out, &len, "{}");
+  CHECK(err.status == OIDCORE_OK && err.message[0] == '\0');
+  {
+    const size_t big = 64 * 1024 + 1;
+    char *huge = (char *)malloc(big);
+    if (huge) {
+      memset(huge, 'a', big);
+      out = NULL;
+      CHECK_STATUS(oidcore_cookie_parse(huge, big, &out, &len, &err), OIDCORE_TOO_LARGE);
+      CHECK(out == NULL && len == 0);
+      free(huge);
+    }
+  }
+
+  /* Sign / unsign: cookie-signature's own vector, a round trip, rotation, tampering. */
+  check_out(oidcore_cookie_sign(LIT("hello"), LIT("tobiiscool"), &out, &len, &err), OIDCORE_OK, &out, &len,
+            "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI");
+  check_out(oidcore_cookie_unsign(LIT("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI"),
+                                  LIT("[\"new\",\"tobiiscool\"]"), &out, &len, &err),
+            OIDCORE_OK, &out, &len, "hello");
+  check_out(oidcore_cookie_unsign(LIT("s:hellO.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI"), LIT("[\"tobiiscool\"]"),
+                                  &out, &len, &err),
+            OIDCORE_BAD_SIGNATURE, &out, &len, NULL);
+  check_out(oidcore_cookie_unsign(LIT("hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI"), LIT("[\"tobiiscool\"]"),
+                                  &out, &len, &err),
+            OIDCORE_MALFORMED, &out, &len, NULL);
+  check_out(oidcore_cookie_unsign(LIT("s:hello"), LIT("[\"tobiiscool\"]"), &out, &len, &err), OIDCORE_MALFORMED, &out,
+            &len, NULL);
+  check_out(oidcore_cookie_unsign(LIT("s:hello.x"), LIT("[]"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT, &out, &len,
+            NULL);
+  check_out(oidcore_cookie_unsign(LIT("s:hello.x"), LIT("[\"\"]"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT, &out,
+            &len, NULL);
+  {
+    char *signed_value = NULL;
+    size_t signed_len = 0;
+    CHECK_STATUS(oidcore_cookie_sign(LIT("a.b=c;\xe2\x82\xac"), LIT("k"), &signed_value, &signed_len, &err), OIDCORE_OK);
+    check_out(oidcore_cookie_unsign(signed_value, signed_len, LIT("[\"k\"]"), &out, &len, &err), OIDCORE_OK, &out, &len,
+              "a.b=c;\xe2\x82\xac");
+    oidcore_string_free(signed_value);
+  }
+  check_out(oidcore_cookie_sign(LIT("v"), "", 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+
+  /* Serialize and clear. */
+  check_out(oidcore_cookie_serialize(LIT("sid"), LIT("a b"), NULL, 0, &out, &len, &err), OIDCORE_OK, &out, &len,
+            "sid=a%20b; Path=/; HttpOnly; Secure; SameSite=Lax");
+  check_out(oidcore_cookie_serialize(LIT("sid"), LIT("v"),
+                                     LIT("{\"same_site\":\"Strict\",\"path\":\"/app\",\"domain\":\"example.com\","
+                                         "\"max_age\":60,\"expires\":1445412480,\"http_only\":false}"),
+                                     &out, &len, &err),
+            OIDCORE_OK, &out, &len,
+            "sid=v; Path=/app; Max-Age=60; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Domain=example.com; Secure; "
+            "SameSite=Strict");
+  check_out(oidcore_cookie_clear(LIT("sid"), LIT("{\"path\":\"/app\",\"max_age\":60}"), &out, &len, &err), OIDCORE_OK,
+            &out, &len, "sid=; Path=/app; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax");
+  check_out(oidcore_cookie_serialize(LIT("__Host-sid"), LIT("v"), LIT("{\"domain\":\"example.com\"}"), &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK(contains(err.message, "__Host-") && message_ok(&err));
+  check_out(oidcore_cookie_serialize(LIT("sid"), LIT("v"), LIT("{\"same_site\":\"none\",\"secure\":false}"), &out, &len,
+                                     &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK(contains(err.message, "SameSite=None"));
+  check_out(oidcore_cookie_clear(LIT("__Secure-x"), LIT("{\"secure\":false}"), &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  check_out(oidcore_cookie_serialize(LIT("sid"), LIT("v"), LIT("{\"maxAge\":1}"), &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK(contains(err.message, "maxAge"));
+  check_out(oidcore_cookie_serialize(LIT("a b"), LIT("v"), NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT, &out,
+            &len, NULL);
+
+  /* NULL arguments. */
+  CHECK_STATUS(oidcore_cookie_parse(LIT("a=1"), NULL, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  out = NULL;
+  CHECK_STATUS(oidcore_cookie_parse(NULL, 3, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_sign(LIT("v"), NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_sign(NULL, 1, LIT("k"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_sign(LIT("v"), LIT("k"), NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_unsign(LIT("s:v.x"), NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_unsign(NULL, 5, LIT("[\"k\"]"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_unsign(LIT("s:v.x"), LIT("[\"k\"]"), NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_serialize(NULL, 0, LIT("v"), NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_serialize(LIT("a"), NULL, 1, NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_serialize(LIT("a"), LIT("v"), NULL, 2, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_serialize(LIT("a"), LIT("v"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_clear(NULL, 0, NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_clear(LIT("a"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(out == NULL && len == 0 && message_ok(&err));
+  /* An empty value is fine (NULL with length 0 is an empty value). */
+  check_out(oidcore_cookie_serialize(LIT("a"), NULL, 0, NULL, 0, &out, &len, NULL), OIDCORE_OK, &out, &len,
+            "a=; Path=/; HttpOnly; Secure; SameSite=Lax");
+}
+
+static void test_web_redirect(void) {
+  static const char *const hostile[] = {"//evil.com", "/\\evil.com", "/%2F%2Fevil.com", "/%5Cevil.com",
+                                        "/%252F%252Fevil.com", "https://evil.com", "javascript:alert(1)",
+                                        "/\t/evil.com", "evil.com", "/%00", " /x"};
+  oidcore_error err;
+  char *out = NULL;
+  size_t len = 0, i;
+  check_out(oidcore_safe_redirect(LIT("/dashboard?tab=1#top"), NULL, 0, &out, &len, &err), OIDCORE_OK, &out, &len,
+            "/dashboard?tab=1#top");
+  for (i = 0; i < sizeof hostile / sizeof hostile[0]; ++i) {
+    out = NULL;
+    CHECK_STATUS(oidcore_safe_redirect(hostile[i], strlen(hostile[i]), NULL, 0, &out, &len, &err),
+                 OIDCORE_UNSAFE_REDIRECT);
+    CHECK(out == NULL && len == 0 && message_ok(&err));
+    check_out(oidcore_safe_redirect(hostile[i], strlen(hostile[i]), LIT("/home"), &out, &len, &err), OIDCORE_OK, &out,
+              &len, "/home");
+  }
+  /* The NUL byte inside is seen: lengths are honoured, nothing is a C string. */
+  check_out(oidcore_safe_redirect("/a\0//evil.com", 13, NULL, 0, &out, &len, &err), OIDCORE_UNSAFE_REDIRECT, &out, &len,
+            NULL);
+  check_out(oidcore_safe_redirect(NULL, 0, LIT("/home"), &out, &len, &err), OIDCORE_OK, &out, &len, "/home");
+  check_out(oidcore_safe_redirect(NULL, 0, NULL, 0, &out, &len, &err), OIDCORE_UNSAFE_REDIRECT, &out, &len, NULL);
+  check_out(oidcore_safe_redirect(LIT("/ok"), LIT("//evil.com"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT, &out, &len,
+            NULL);
+  CHECK(contains(err.message, "fallback"));
+  check_out(oidcore_safe_redirect(LIT("//x"), "", 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK_STATUS(oidcore_safe_redirect(NULL, 4, NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_safe_redirect(LIT("/x"), NULL, 4, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_safe_redirect(LIT("/x"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(out == NULL);
+}
+
+static void test_web_tokens(void) {
+  oidcore_error err;
+  char *out = NULL, *signed_value = NULL;
+  size_t len = 0, signed_len = 0;
+  char cookie[256];
+  check_out(oidcore_extract_token(LIT("access_token=c"), LIT("Bearer b"), NULL, 0, &out, &len, &err), OIDCORE_OK, &out,
+            &len, "{\"token\":\"c\",\"source\":\"cookie\"}");
+  check_out(oidcore_extract_token(LIT("access_token=c"), LIT("Bearer b"), LIT("{\"order\":[\"bearer\",\"cookie\"]}"),
+                                  &out, &len, &err),
+            OIDCORE_OK, &out, &len, "{\"token\":\"b\",\"source\":\"bearer\"}");
+  check_out(oidcore_extract_token(NULL, 0, LIT("bearer  x.y.z"), NULL, 0, &out, &len, &err), OIDCORE_OK, &out, &len,
+            "{\"token\":\"x.y.z\",\"source\":\"bearer\"}");
+  check_out(oidcore_extract_token(NULL, 0, LIT("Basic abc"), NULL, 0, &out, &len, &err), OIDCORE_NOT_FOUND, &out, &len,
+            NULL);
+  check_out(oidcore_extract_token(NULL, 0, NULL, 0, NULL, 0, &out, &len, &err), OIDCORE_NOT_FOUND, &out, &len, NULL);
+  /* A signed cookie, as Express writes it (URL-encoded), and a forged one. */
+  CHECK_STATUS(oidcore_cookie_sign(LIT("tok"), LIT("k"), &signed_value, &signed_len, &err), OIDCORE_OK);
+  if (signed_value) {
+    snprintf(cookie, sizeof cookie, "jwt=s%%3A%s", signed_value + 2);
+    check_out(oidcore_extract_token(cookie, strlen(cookie), NULL, 0,
+                                    LIT("{\"cookie_name\":\"jwt\",\"cookie_secrets\":[\"old\",\"k\"]}"), &out, &len,
+                                    &err),
+              OIDCORE_OK, &out, &len, "{\"token\":\"tok\",\"source\":\"cookie\"}");
+    check_out(oidcore_extract_token(cookie, strlen(cookie), NULL, 0,
+                                    LIT("{\"cookie_name\":\"jwt\",\"cookie_secrets\":[\"other\"]}"), &out, &len, &err),
+              OIDCORE_NOT_FOUND, &out, &len, NULL);
+    oidcore_string_free(signed_value);
+  }
+  check_out(oidcore_extract_token(NULL, 0, NULL, 0, LIT("{\"order\":[]}"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT,
+            &out, &len, NULL);
+  CHECK(contains(err.message, "order"));
+  check_out(oidcore_extract_token(NULL, 0, NULL, 0, LIT("{\"cookie\":\"x\"}"), &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK(contains(err.message, "cookie"));
+  CHECK_STATUS(oidcore_extract_token(NULL, 1, NULL, 0, NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_extract_token(NULL, 0, NULL, 1, NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_extract_token(NULL, 0, NULL, 0, NULL, 1, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_extract_token(NULL, 0, LIT("Bearer b"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(out == NULL);
+
+  /* Claims → principal. */
+  check_out(oidcore_principal_from_claims(LIT("{\"sub\":\"u\",\"email\":\"e@x\",\"groups\":[\"admins\"]}"),
+                                          LIT("{\"roles\":[{\"group\":\"admins\",\"role\":\"admin\"}]}"), &out, &len,
+                                          &err),
+            OIDCORE_OK, &out, &len,
+            "{\"sub\":\"u\",\"email\":\"e@x\",\"name\":null,\"organizationId\":\"u\",\"role\":\"admin\"}");
+  check_out(oidcore_principal_from_claims(LIT("{\"sub\":\"u\"}"), NULL, 0, &out, &len, &err), OIDCORE_OK, &out, &len,
+            "{\"sub\":\"u\",\"email\":null,\"name\":null,\"organizationId\":\"u\",\"role\":\"user\"}");
+  check_out(oidcore_principal_from_claims(LIT("not json"), NULL, 0, &out, &len, &err), OIDCORE_MALFORMED, &out, &len,
+            NULL);
+  check_out(oidcore_principal_from_claims(LIT("{}"), LIT("{\"roles\":5}"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT,
+            &out, &len, NULL);
+  CHECK(contains(err.message, "roles"));
+  CHECK_STATUS(oidcore_principal_from_claims(NULL, 0, NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_principal_from_claims(LIT("{}"), NULL, 3, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_principal_from_claims(LIT("{}"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(out == NULL && message_ok(&err));
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: c_api_test SAMPLE_DIR ISSUER AUDIENCE\n");
@@ -943,6 +1154,9 @@ int main(int argc, char **argv) {
   test_store_config();
   test_login_state();
   test_exchange_codes();
+  test_web_cookies();
+  test_web_redirect();
+  test_web_tokens();
 
   if (failures) {
     fprintf(stderr, "c_api_test: %d of %d checks failed\n", failures, checks);
