@@ -15,6 +15,7 @@
 #include "diagnostics/provider_inspect.hpp"
 #include "flow/exchange_codes.hpp"
 #include "flow/login_state.hpp"
+#include "flow/relying_party.hpp"
 #include "flow/sealed_records.hpp"
 #include "jose/jwk.hpp"
 #include "json/strict_json.hpp"
@@ -40,6 +41,10 @@ struct oidcore_store {
   std::unique_ptr<oidcore::store::Store> impl;
 };
 
+struct oidcore_rp {
+  std::unique_ptr<oidcore::flow::RelyingParty> impl;
+};
+
 namespace oidcore::capi {
 
 oidcore_status report(oidcore_error* error, const oidcore::Error& e) {
@@ -52,6 +57,14 @@ oidcore_status report(oidcore_error* error, const oidcore::Error& e) {
     const size_t n = msg.size() < OIDCORE_ERROR_MESSAGE_SIZE - 1 ? msg.size() : OIDCORE_ERROR_MESSAGE_SIZE - 1;
     std::memcpy(error->message, msg.data(), n);
     error->message[n] = '\0';
+    const auto put = [](char* dst, size_t size, const std::string& src) {
+      const std::string shown = src.empty() ? std::string() : oidcore::printable(src, size - 1);
+      const size_t len = shown.size() < size - 1 ? shown.size() : size - 1;
+      std::memcpy(dst, shown.data(), len);
+      dst[len] = '\0';
+    };
+    put(error->idp_error, OIDCORE_IDP_ERROR_SIZE, e.idp_error);
+    put(error->idp_error_description, OIDCORE_ERROR_MESSAGE_SIZE, e.idp_error_description);
   }
   return static_cast<oidcore_status>(e.status);
 }
@@ -268,7 +281,8 @@ void oidcore_verifier_free(oidcore_verifier* verifier) { delete verifier; }
 namespace {
 
 oidcore_status verify_with(const oidcore_verifier* verifier, const char* token, size_t token_len,
-                           oidcore_result** out, oidcore_error* error, bool allow_fetch) {
+                           oidcore_result** out, oidcore_error* error, bool allow_fetch,
+                           const std::string* nonce = nullptr) {
   if (out) *out = nullptr;
   if (!verifier || !verifier->impl) return report(error, oidcore::Status::invalid_argument, "verifier must not be NULL");
   if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
@@ -277,6 +291,7 @@ oidcore_status verify_with(const oidcore_verifier* verifier, const char* token, 
     auto result = std::make_unique<oidcore_result>();
     oidcore::VerifyOptions options;
     options.allow_fetch = allow_fetch;
+    options.nonce = nonce;
     auto err = verifier->impl->verify(std::string_view(token ? token : "", token_len), result->token, options);
     if (err) return report(error, err);
     result->has_principal = verifier->impl->config().principal.has_value();
@@ -292,6 +307,17 @@ void append_optional_time(std::string& s, int64_t t) { s += t > 0 ? std::to_stri
 oidcore_status oidcore_verifier_verify(const oidcore_verifier* verifier, const char* token, size_t token_len,
                                        oidcore_result** out, oidcore_error* error) {
   return verify_with(verifier, token, token_len, out, error, true);
+}
+
+oidcore_status oidcore_verifier_verify_nonce(const oidcore_verifier* verifier, const char* token, size_t token_len,
+                                             const char* nonce, size_t nonce_len, oidcore_result** out,
+                                             oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (!nonce && nonce_len) return report(error, oidcore::Status::invalid_argument, "nonce must not be NULL");
+  return guarded(error, [&] {
+    const std::string expected(nonce ? nonce : "", nonce_len);
+    return verify_with(verifier, token, token_len, out, error, true, &expected);
+  });
 }
 
 oidcore_status oidcore_verifier_verify_cached(const oidcore_verifier* verifier, const char* token, size_t token_len,
@@ -542,6 +568,136 @@ oidcore_status oidcore_exchange_code_redeem(oidcore_store* store, const char* co
                                                        optional_bytes(binding, binding_len), payload))
       return report(error, err);
     return hand_out(payload, out, out_len, error);
+  });
+}
+
+/* Login flow -------------------------------------------------------------------------- */
+
+oidcore_status oidcore_rp_new(const char* config_json, size_t config_len, oidcore_store* store, oidcore_rp** out,
+                              oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (!out || !store || !store->impl)
+    return report(error, oidcore::Status::invalid_argument, "store and out must not be NULL");
+  if (!config_json && config_len) return report(error, oidcore::Status::invalid_argument, "config_json must not be NULL");
+  return guarded(error, [&] {
+    oidcore::Error err;
+    auto impl = oidcore::flow::RelyingParty::create(std::string_view(config_json ? config_json : "", config_len),
+                                                    *store->impl, err);
+    if (!impl) return report(error, err);
+    *out = new oidcore_rp{std::move(impl)};
+    return ok(error);
+  });
+}
+
+void oidcore_rp_free(oidcore_rp* rp) { delete rp; }
+
+namespace {
+
+// The common preamble of the relying-party calls: outputs cleared, NULLs refused.
+oidcore_status rp_call(oidcore_rp* rp, char** out, size_t* out_len, oidcore_error* error,
+                       std::initializer_list<std::pair<const char*, size_t>> inputs) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!rp || !rp->impl) return report(error, oidcore::Status::invalid_argument, "rp must not be NULL");
+  for (const auto& [p, n] : inputs)
+    if (!p && n) return report(error, oidcore::Status::invalid_argument, "a NULL pointer with a length that is not 0");
+  return OIDCORE_OK;
+}
+
+std::string_view view(const char* p, size_t n) { return std::string_view(p ? p : "", n); }
+
+}  // namespace
+
+oidcore_status oidcore_rp_begin_login(oidcore_rp* rp, const char* options_json, size_t options_len, char** out,
+                                      size_t* out_len, oidcore_error* error) {
+  if (auto st = rp_call(rp, out, out_len, error, {{options_json, options_len}})) return st;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return guarded(error, [&] {
+    oidcore::flow::BeginLoginOptions options;
+    if (auto err = oidcore::flow::parse_begin_login_options(view(options_json, options_len), options))
+      return report(error, err);
+    oidcore::flow::LoginStart start;
+    if (auto err = rp->impl->begin_login(options, start)) return report(error, err);
+    std::string s = "{\"url\":";
+    oidcore::json::append_json_string(s, start.url);
+    s += ",\"state\":";
+    oidcore::json::append_json_string(s, start.state);
+    s += ",\"expires_in\":" + std::to_string(start.expires_in) + "}";
+    return hand_out(s, out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_rp_complete_login(oidcore_rp* rp, const char* callback, size_t callback_len,
+                                         const char* options_json, size_t options_len, char** out, size_t* out_len,
+                                         oidcore_error* error) {
+  if (auto st = rp_call(rp, out, out_len, error, {{callback, callback_len}, {options_json, options_len}})) return st;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return guarded(error, [&] {
+    oidcore::flow::CompleteLoginOptions options;
+    if (auto err = oidcore::flow::parse_complete_login_options(view(options_json, options_len), options))
+      return report(error, err);
+    oidcore::flow::LoginResult result;
+    if (auto err = rp->impl->complete_login(view(callback, callback_len), options, result)) return report(error, err);
+    return hand_out(oidcore::flow::login_result_json(result), out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_rp_refresh(oidcore_rp* rp, const char* refresh_token, size_t refresh_token_len, char** out,
+                                  size_t* out_len, oidcore_error* error) {
+  if (auto st = rp_call(rp, out, out_len, error, {{refresh_token, refresh_token_len}})) return st;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return guarded(error, [&] {
+    oidcore::flow::TokenSet tokens;
+    if (auto err = rp->impl->refresh(view(refresh_token, refresh_token_len), tokens)) return report(error, err);
+    return hand_out(oidcore::flow::token_set_json(tokens), out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_rp_userinfo(oidcore_rp* rp, const char* access_token, size_t access_token_len, char** out,
+                                   size_t* out_len, oidcore_error* error) {
+  if (auto st = rp_call(rp, out, out_len, error, {{access_token, access_token_len}})) return st;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return guarded(error, [&] {
+    std::string claims;
+    if (auto err = rp->impl->userinfo(view(access_token, access_token_len), claims)) return report(error, err);
+    return hand_out(claims, out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_rp_revoke(oidcore_rp* rp, const char* token, size_t token_len, const char* token_type_hint,
+                                 size_t hint_len, oidcore_error* error) {
+  if (auto st = rp_call(rp, nullptr, nullptr, error, {{token, token_len}, {token_type_hint, hint_len}})) return st;
+  return guarded(error, [&] {
+    if (auto err = rp->impl->revoke(view(token, token_len), view(token_type_hint, hint_len))) return report(error, err);
+    return ok(error);
+  });
+}
+
+oidcore_status oidcore_rp_logout_url(oidcore_rp* rp, const char* options_json, size_t options_len, char** out,
+                                     size_t* out_len, oidcore_error* error) {
+  if (auto st = rp_call(rp, out, out_len, error, {{options_json, options_len}})) return st;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return guarded(error, [&] {
+    oidcore::flow::LogoutOptions options;
+    if (auto err = oidcore::flow::parse_logout_options(view(options_json, options_len), options))
+      return report(error, err);
+    std::string url;
+    if (auto err = rp->impl->logout_url(options, url)) return report(error, err);
+    return hand_out(url, out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_rp_verify_access_token(oidcore_rp* rp, const char* token, size_t token_len,
+                                              oidcore_result** out, oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (!rp || !rp->impl || !out) return report(error, oidcore::Status::invalid_argument, "rp and out must not be NULL");
+  if (!token && token_len) return report(error, oidcore::Status::invalid_argument, "token must not be NULL");
+  return guarded(error, [&] {
+    auto result = std::make_unique<oidcore_result>();
+    if (auto err = rp->impl->verify_access_token(view(token, token_len), result->token)) return report(error, err);
+    result->has_principal = true;
+    *out = result.release();
+    return ok(error);
   });
 }
 

@@ -86,6 +86,8 @@ typedef enum oidcore_status {
 
 /* Size of the message buffer inside oidcore_error, NUL included. Longer messages are cut. */
 #define OIDCORE_ERROR_MESSAGE_SIZE 256
+/* Size of the idp_error buffer inside oidcore_error, NUL included. */
+#define OIDCORE_IDP_ERROR_SIZE 64
 
 /*
  * Details of a failure, owned by the caller (typically on the stack). Filled by any call
@@ -96,6 +98,11 @@ typedef struct oidcore_error {
   oidcore_status status;
   long detail; /* numeric detail when there is one (e.g. an HTTP status), else 0 */
   char message[OIDCORE_ERROR_MESSAGE_SIZE];
+  /* OIDCORE_IDP_ERROR only (else empty strings): the provider's OAuth `error` code
+   * ("invalid_grant", "invalid_client", ...) and its `error_description`, printable ASCII,
+   * cut to fit. */
+  char idp_error[OIDCORE_IDP_ERROR_SIZE];
+  char idp_error_description[OIDCORE_ERROR_MESSAGE_SIZE];
 } oidcore_error;
 
 /* The stable string code of a status ("expired", "bad_signature", ...). Static storage,
@@ -389,6 +396,147 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_exchange_code_redeem(oidcor
                                                                          char **out,
                                                                          size_t *out_len,
                                                                          oidcore_error *error);
+
+/* ------------------------------------------------------------------------------------ */
+/* Login flow (relying party)                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * A relying party: the authorization-code flow with PKCE (S256) against one OpenID
+ * Provider, found by discovery from its issuer. Safe to use from any number of threads.
+ * Every call that needs the provider blocks for at most the configured HTTP timeouts
+ * (bindings run them on worker threads); the first one fetches the discovery document.
+ */
+typedef struct oidcore_rp oidcore_rp;
+
+/*
+ * Creates a relying party from a JSON configuration object (see the README, "Login flow"):
+ * required "issuer", "client_id", "client_secret", "redirect_uri"; optional "scopes"
+ * (default ["openid","profile","email"]; must include "openid"), "token_endpoint_auth_method"
+ * ("client_secret_post" default | "client_secret_basic"), "basic_auth_encoding" ("form"
+ * default, RFC 6749 | "raw"), "hs256_client_secret" (verify tokens with HS256 keyed with the
+ * client secret: for providers without a signing key; never a fallback), "internal_url",
+ * "validate_access_token" (default true: a JWT access token is verified), "access_token_audience",
+ * "post_logout_redirect_uri", "state_ttl" (600), "exchange_code_ttl" (60), "discovery_ttl"
+ * (3600), "refresh_reuse_window" (2 s, 0..60: see oidcore_rp_refresh), "authorization_params" (extra string parameters such as "prompt"), and the verifier
+ * keys "algorithms", "clock_tolerance", "principal", "max_age", "min_rsa_bits", "ca_file",
+ * "ca_dir", "connect_timeout", "http_timeout", "max_response_bytes", "cache_*",
+ * "stale_if_error", "jwks_requests_per_minute", "jwks_retry_interval", "max_token_bytes".
+ * `store` keeps the login states and exchange codes; it must outlive the relying party.
+ * A bad configuration is OIDCORE_INVALID_CONFIG naming the key. Nothing is fetched here.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_new(const char *config_json,
+                                                           size_t config_len,
+                                                           oidcore_store *store,
+                                                           oidcore_rp **out,
+                                                           oidcore_error *error);
+
+/* Releases a relying party. NULL is accepted. No call on it may still be running. */
+OIDCORE_API void oidcore_rp_free(oidcore_rp *rp);
+
+/*
+ * Starts a login. `options_json` (NULL/0 for none): {"redirect_after": STR (must be a safe
+ * relative path, else OIDCORE_UNSAFE_REDIRECT), "extra": JSON, "binding": STR, "scopes":
+ * STR|[STR], "params": {STR: STR} (extra authorization parameters; the flow's own are
+ * refused)}. The login state is stored; on OIDCORE_OK *out is
+ * {"url": the authorization URL for the browser, "state": STR, "expires_in": SEC}.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_begin_login(oidcore_rp *rp,
+                                                                   const char *options_json,
+                                                                   size_t options_len,
+                                                                   char **out,
+                                                                   size_t *out_len,
+                                                                   oidcore_error *error);
+
+/*
+ * Completes a login from the callback: `callback` is the callback URL or its query string.
+ * `options_json` (NULL/0): {"binding": STR, "exchange_code": BOOL, "exchange_code_ttl": SEC,
+ * "exchange_code_binding": STR}. The state is consumed first (unknown, expired, replayed or
+ * wrongly bound: OIDCORE_NOT_FOUND); an `error` from the provider is OIDCORE_IDP_ERROR; the
+ * code is exchanged with the PKCE verifier and the ID token verified (signature, iss, aud,
+ * azp, exp, iat, nonce), the access token too when it is a JWT. On OIDCORE_OK *out is
+ *   {"access_token","token_type","id_token","refresh_token"|null,"expires_in"|null,
+ *    "expires_at"|null,"scope"|null,"claims","access_claims"|null,"principal",
+ *    "redirect_after"|null,"extra"|null}
+ * or, with "exchange_code": true, {"exchange_code","claims","principal","redirect_after",
+ * "extra"}: the token set (the same members as above) is then the code's payload, for
+ * oidcore_exchange_code_redeem() on the same store.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_complete_login(oidcore_rp *rp,
+                                                                      const char *callback,
+                                                                      size_t callback_len,
+                                                                      const char *options_json,
+                                                                      size_t options_len,
+                                                                      char **out,
+                                                                      size_t *out_len,
+                                                                      oidcore_error *error);
+
+/*
+ * The refresh grant. Concurrent calls with the same refresh token make one request to the
+ * provider and all get its outcome, as do calls with that token arriving within
+ * "refresh_reuse_window" seconds after a successful refresh (callers that raced it). On OIDCORE_OK *out is the token set (as
+ * complete_login, without redirect_after/extra); "refresh_token" is the rotated one (or the
+ * same when the provider does not rotate). A refused token is OIDCORE_IDP_ERROR
+ * (idp_error "invalid_grant").
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_refresh(oidcore_rp *rp,
+                                                               const char *refresh_token,
+                                                               size_t refresh_token_len,
+                                                               char **out,
+                                                               size_t *out_len,
+                                                               oidcore_error *error);
+
+/* The userinfo endpoint's claims for an access token, as a JSON object. */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_userinfo(oidcore_rp *rp,
+                                                                const char *access_token,
+                                                                size_t access_token_len,
+                                                                char **out,
+                                                                size_t *out_len,
+                                                                oidcore_error *error);
+
+/* Revokes a token (RFC 7009). `token_type_hint`: NULL/0, "access_token" or
+ * "refresh_token". A provider without a revocation endpoint: OIDCORE_INVALID_CONFIG. */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_revoke(oidcore_rp *rp,
+                                                              const char *token,
+                                                              size_t token_len,
+                                                              const char *token_type_hint,
+                                                              size_t hint_len,
+                                                              oidcore_error *error);
+
+/*
+ * The RP-initiated logout URL (end_session_endpoint). `options_json` (NULL/0):
+ * {"id_token_hint": STR, "post_logout_redirect_uri": STR (default from the configuration),
+ * "state": STR}. *out is the URL, NUL-terminated.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_logout_url(oidcore_rp *rp,
+                                                                  const char *options_json,
+                                                                  size_t options_len,
+                                                                  char **out,
+                                                                  size_t *out_len,
+                                                                  oidcore_error *error);
+
+/*
+ * Verifies an access token (an API request's bearer token) as complete_login does: the
+ * provider's keys, its issuer, "access_token_audience". Blocks on the first key fetch.
+ * The result always has a principal (the configured mapping, else the default one).
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_verify_access_token(oidcore_rp *rp,
+                                                                           const char *token,
+                                                                           size_t token_len,
+                                                                           oidcore_result **out,
+                                                                           oidcore_error *error);
+
+/*
+ * Verifies an ID token with an expected nonce (as oidcore_verifier_verify, plus the nonce
+ * claim must equal `nonce`: else OIDCORE_BAD_NONCE).
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_verify_nonce(const oidcore_verifier *verifier,
+                                                                          const char *token,
+                                                                          size_t token_len,
+                                                                          const char *nonce,
+                                                                          size_t nonce_len,
+                                                                          oidcore_result **out,
+                                                                          oidcore_error *error);
 
 /* Releases a string allocated by the library. NULL is accepted. */
 OIDCORE_API void oidcore_string_free(char *s);

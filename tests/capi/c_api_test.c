@@ -1132,6 +1132,73 @@ static void test_web_tokens(void) {
   CHECK(out == NULL && message_ok(&err));
 }
 
+/* The relying party's entry points: NULLs and bad configuration refused, the callback's own
+ * problems found before the network, and the provider's error kept in the error struct.
+ * (The flow against a real provider is in tests/flow.) */
+static void test_relying_party(void) {
+  oidcore_error err;
+  oidcore_store *store = NULL;
+  oidcore_rp *rp = NULL;
+  char *out = NULL;
+  size_t out_len = 0;
+  oidcore_result *res = NULL;
+  static const char config[] =
+      "{\"issuer\":\"http://127.0.0.1:9/application/o/app/\",\"client_id\":\"app\",\"client_secret\":\"s\","
+      "\"redirect_uri\":\"http://127.0.0.1:3000/cb\",\"connect_timeout\":0.2,\"http_timeout\":0.5}";
+
+  CHECK_STATUS(oidcore_store_new(LIT("{}"), &store, &err), OIDCORE_OK);
+  CHECK_STATUS(oidcore_rp_new(LIT(config), NULL, &rp, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(rp == NULL);
+  CHECK_STATUS(oidcore_rp_new(NULL, 5, store, &rp, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_new(LIT("{\"issuer\":\"x\"}"), store, &rp, &err), OIDCORE_INVALID_CONFIG);
+  CHECK_STATUS(oidcore_rp_new(LIT("{\"isuer\":1}"), store, &rp, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(strstr(err.message, "isuer") != NULL);
+  CHECK_STATUS(oidcore_rp_new(LIT(config), store, &rp, &err), OIDCORE_OK);
+  CHECK(rp != NULL);
+
+  CHECK_STATUS(oidcore_rp_begin_login(NULL, NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_begin_login(rp, NULL, 3, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_begin_login(rp, NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_begin_login(rp, LIT("{\"redirect_after\":\"//evil.com\"}"), &out, &out_len, &err),
+               OIDCORE_UNSAFE_REDIRECT);
+  CHECK_STATUS(oidcore_rp_begin_login(rp, LIT("{\"params\":{\"nonce\":\"x\"}}"), &out, &out_len, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  /* Nobody listens at the issuer: an http_error within the timeouts, no output. */
+  CHECK_STATUS(oidcore_rp_begin_login(rp, NULL, 0, &out, &out_len, &err), OIDCORE_HTTP_ERROR);
+  CHECK(out == NULL && out_len == 0);
+
+  CHECK_STATUS(oidcore_rp_complete_login(rp, NULL, 4, NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_complete_login(rp, LIT("code=a"), NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_complete_login(rp, LIT("code=a&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), NULL, 0,
+                                         &out, &out_len, &err),
+               OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_rp_complete_login(rp, LIT("?error=access_denied&error_description=no+thanks"), NULL, 0, &out,
+                                         &out_len, &err),
+               OIDCORE_IDP_ERROR);
+  CHECK(strcmp(err.idp_error, "access_denied") == 0);
+  CHECK(strcmp(err.idp_error_description, "no thanks") == 0);
+  CHECK_STATUS(oidcore_rp_complete_login(rp, LIT("code=a&state=b"), LIT("{\"exchange_code\":1}"), &out, &out_len,
+                                         &err),
+               OIDCORE_INVALID_ARGUMENT);
+
+  CHECK_STATUS(oidcore_rp_refresh(rp, NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_refresh(rp, NULL, 7, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_userinfo(rp, LIT("a b"), &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_revoke(rp, LIT("t"), LIT("id_token"), &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_revoke(NULL, LIT("t"), NULL, 0, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"post_logout_redirect_uri\":\"javascript:x\"}"), &out, &out_len, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"unknown\":1}"), &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_verify_access_token(rp, LIT("x"), NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_verify_access_token(NULL, LIT("x"), &res, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(res == NULL);
+  CHECK(out == NULL);
+
+  oidcore_rp_free(rp);
+  oidcore_rp_free(NULL);
+  oidcore_store_free(store);
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: c_api_test SAMPLE_DIR ISSUER AUDIENCE\n");
@@ -1157,6 +1224,7 @@ int main(int argc, char **argv) {
   test_web_cookies();
   test_web_redirect();
   test_web_tokens();
+  test_relying_party();
 
   if (failures) {
     fprintf(stderr, "c_api_test: %d of %d checks failed\n", failures, checks);
