@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build test test-node test-python test-asan test-tsan fuzz demo clean
+.PHONY: all deps build test test-node test-e2e test-python test-asan test-tsan fuzz demo clean
 
 all: build
 
@@ -21,12 +21,19 @@ build: deps
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-node
+	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory test-python
 	@$(MAKE) --no-print-directory test-asan
 
 # The Node binding: npm install builds the addon (cmake-js, Node-API headers from npm).
 test-node: deps
 	@cd bindings/node && npm install --no-audit --no-fund --loglevel=error && npm test
+
+# The browser end to end: the NestJS example, the test identity provider and Debian's
+# Chromium (playwright-core), once on the in-memory store and once on a real redis-server.
+test-e2e: deps
+	@tests/e2e/setup.sh
+	@cd tests/e2e && npm test
 
 test-asan: deps
 	@cmake -S . -B $(BUILD)-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DOIDCORE_SANITIZE=address,undefined >/dev/null
@@ -57,10 +64,12 @@ fuzz: deps
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 || exit 1; \
 	done
 
-# The main job on the embedded defaults. Until the login flow lands it shows verification
-# from the command line: a fresh key set and tokens, one accepted, the attacks refused.
+# The main job on the embedded defaults: a few tokens checked with the CLI, then the test
+# identity provider and the NestJS example (in-memory store) with one login driven end to end
+# in headless Chromium, each step printed. SERVE=1 leaves both running for your browser.
+SERVE ?=
 demo: build
-	@scripts/demo.sh $(BUILD)
+	@SERVE=$(SERVE) scripts/demo.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz bindings/node/build

@@ -1,30 +1,42 @@
 #!/usr/bin/env bash
-# `make demo`: a fresh key set and tokens, verified with the oidcore command line.
-set -uo pipefail
+# `make demo`: first the command line verifying a few fresh tokens, then the whole login flow:
+# the test identity provider (configured like Authentik) and the NestJS example on the
+# in-memory store, one login driven end to end in headless Chromium, each step printed.
+# `make demo SERVE=1` (SERVE=1 scripts/demo.sh): starts both and leaves them running for a
+# browser, until Ctrl-C.
+set -euo pipefail
 build=${1:-build}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+"$root/tests/e2e/setup.sh"
+
+if [ "${SERVE:-}" = 1 ]; then
+  exec node "$root/tests/e2e/demo.mjs" --serve ${APP_PORT:+--app-port "$APP_PORT"} ${IDP_PORT:+--idp-port "$IDP_PORT"}
+fi
+
+# Part 1: verification from the command line, on a key set and tokens made just now.
 cli="$build/tools/oidcore"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 issuer="https://auth.example.com/application/o/demo/"
 audience="demo-api"
-"$build/tests/sample_token" "$work" "$issuer" "$audience" || exit 1
+"$build/tests/sample_token" "$work" "$issuer" "$audience" >/dev/null
 
-run() {
-  local label=$1 file=$2
+verify() {
+  local label=$1 file=$2 rc=0
   shift 2
-  printf '\n== %s\n$ oidcore verify --jwks jwks.json --issuer %s --audience %s %s < %s\n' "$label" "$issuer" "$audience" "$*" "$file"
-  "$cli" verify --jwks "$work/jwks.json" --issuer "$issuer" --audience "$audience" "$@" - < "$work/$file"
-  echo "(exit $?)"
+  printf '\n$ oidcore verify --jwks jwks.json --issuer ... --audience %s %s< %s    # %s\n' "$audience" "${*:+$* }" "$file" "$label"
+  "$cli" verify --jwks "$work/jwks.json" --issuer "$issuer" --audience "$audience" "$@" - < "$work/$file" || rc=$?
+  echo "(exit $rc)"
 }
 
-echo "oidcore demo: $("$cli" --version)"
-echo "A key set with RS256, ES256 and EdDSA keys and a few tokens were just generated."
-run "a valid RS256 token: accepted, claims printed" rs256.jwt
-run "a valid ES256 token" es256.jwt
-run "a valid EdDSA token" eddsa.jwt
-run "the RS256 token with its payload changed: refused" tampered.jwt
-run "an expired token: refused" expired.jwt
-run "a token for another audience: refused" wrong-audience.jwt
-run "an unsigned token (alg none): refused" alg-none.jwt
-run "only ES256 allowed, RS256 token: refused" rs256.jwt --algorithms ES256
-exit 0
+echo "== Part 1: token verification with the oidcore command line ($("$cli" --version))"
+verify "a valid ES256 token: accepted, claims printed" es256.jwt
+verify "its payload changed: refused" tampered.jwt
+verify "expired: refused" expired.jwt
+verify "alg none: refused" alg-none.jwt
+
+echo
+echo "== Part 2: the login flow in a browser"
+node "$root/tests/e2e/demo.mjs"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages oidcore builds and tests with, skipping what is present.
+# Installs the Debian packages oidcore builds and tests with, skipping what is present
+# (chromium is the browser of the end-to-end tests and of `make demo`).
 # Runs apt-get only when something is missing, and only as root (otherwise it says what
 # to install).
 set -euo pipefail
@@ -12,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 openssl
   binutils
+  chromium
 )
 if [ "${1:-}" = "--with" ]; then
   shift
