@@ -254,6 +254,8 @@ export interface RelyingPartyOptions {
   stateTtl?: number;
   exchangeCodeTtl?: number;
   discoveryTtl?: number;
+  /** Seconds (0..60, default 2) a finished refresh also answers callers of the same refresh token. */
+  refreshReuseWindow?: number;
   /** Extra authorization parameters (e.g. { prompt: 'consent' }), passed as given. */
   authorizationParams?: Record<string, string>;
   algorithms?: JwsAlgorithm[];

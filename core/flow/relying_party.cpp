@@ -66,31 +66,26 @@ std::string form_encode(const Params& params) {
   return out;
 }
 
-// `base` with `params` appended to its query, each URL-encoded (libcurl's URL API).
+// `base` with `params` appended to its query, each name and value percent-encoded from its
+// bytes (NUL included: nothing is cut). The base is checked with libcurl's URL parser.
 Error append_query(const std::string& base, const Params& params, std::string& out) {
   CURLU* u = curl_url();
   if (!u) return Error(Status::internal, "out of memory");
-  Error err;
-  if (curl_url_set(u, CURLUPART_URL, base.c_str(), 0) != CURLUE_OK) {
-    err = Error(Status::http_error, "the provider's endpoint is not a valid URL: " + printable(base, 200));
-  } else {
-    for (const auto& [k, v] : params) {
-      const std::string pair = k + "=" + v;
-      if (curl_url_set(u, CURLUPART_QUERY, pair.c_str(), CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK) {
-        err = Error(Status::internal, "cannot build the URL");
-        break;
-      }
-    }
-    char* full = nullptr;
-    if (!err && curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
-      out.assign(full);
-      curl_free(full);
-    } else if (!err) {
-      err = Error(Status::internal, "cannot build the URL");
-    }
-  }
+  const bool valid = curl_url_set(u, CURLUPART_URL, base.c_str(), 0) == CURLUE_OK;
   curl_url_cleanup(u);
-  return err;
+  if (!valid || base.find('#') != std::string::npos)
+    return Error(Status::http_error, "the provider's endpoint is not a valid URL: " + printable(base, 200));
+  out = base;
+  char sep = base.find('?') == std::string::npos ? '?' : '&';
+  if (!out.empty() && (out.back() == '?' || out.back() == '&')) sep = 0;
+  for (const auto& [k, v] : params) {
+    if (sep) out += sep;
+    sep = '&';
+    out += escape(k);
+    out += '=';
+    out += escape(v);
+  }
+  return {};
 }
 
 std::string url_decode(std::string_view s) {

@@ -349,6 +349,12 @@ TEST(RelyingPartyFlow, UserinfoRevokeAndLogout) {
   EXPECT_EQ(final_location.rfind(kAfterLogout, 0), 0u) << final_location;
   EXPECT_NE(final_location.find("state=bye-123"), std::string::npos) << final_location;
 
+  // Every byte of an option reaches the URL, encoded: nothing is cut at a NUL.
+  LogoutOptions nul;
+  nul.state = std::string("a\0b&c=d", 7);
+  ASSERT_STATUS(r.rp->logout_url(nul, url), Status::ok);
+  EXPECT_EQ(query_param(url, "state"), "a%00b%26c%3Dd") << url;
+
   LogoutOptions unsafe;
   unsafe.post_logout_redirect_uri = "javascript:alert(1)";
   ASSERT_STATUS(r.rp->logout_url(unsafe, url), Status::invalid_argument);

@@ -1,10 +1,8 @@
 'use strict';
 
-const crypto = require('node:crypto');
 const native = require('./native');
 const { OidcoreError, fromNative, rethrowNative } = require('./errors');
-const { toConfig, toOptions, renameInMessage, camelKeys, isPlainObject } = require('./options');
-const { principalFromClaims } = require('./web');
+const { toConfig, toOptions, renameInMessage, camelKeys } = require('./options');
 const { toResult, requestToken } = require('./verifier');
 
 const invalid = (message) => new OidcoreError('invalid_argument', message);
@@ -40,12 +38,6 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
   class RelyingParty {
     #native;
     #codes;
-    #principal;
-    // Refreshes in flight, by a hash of the refresh token (never the token itself): callers
-    // of one token share one call. The core does the same across threads, but only for calls
-    // that run at the same time, and the libuv pool runs four at a time: a fifth caller would
-    // otherwise send the already rotated token again.
-    #refreshing = new Map();
 
     constructor(options) {
       const nativeStore = storeOf(options, 'RelyingParty', 'invalid_config');
@@ -57,8 +49,6 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
         rethrowNative(e, (m) => renameInMessage(m, names));
       }
       this.#codes = new ExchangeCodes({ store });
-      const principal = JSON.parse(json).principal;
-      this.#principal = isPlainObject(principal) ? JSON.stringify(principal) : null;
     }
 
     /**
@@ -87,19 +77,14 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
       return camelKeys(await this.#codes.redeem(code, options ?? {}));
     }
 
-    /** The refresh grant; concurrent calls with one refresh token share one request. */
+    /**
+     * The refresh grant. Concurrent calls with one refresh token share one request to the
+     * provider (the core's single flight, which also answers callers that raced a refresh
+     * finished less than `refreshReuseWindow` seconds ago).
+     */
     async refresh(refreshToken) {
       const token = requireToken(refreshToken, 'refresh token');
-      const key = crypto.createHash('sha256').update(token).digest('base64');
-      let flight = this.#refreshing.get(key);
-      if (!flight) {
-        flight = this.#native.refresh(token);
-        this.#refreshing.set(key, flight);
-        const done = () => this.#refreshing.delete(key);
-        flight.then(done, done);
-      }
-      // Each caller parses its own copy of the answer.
-      return camelKeys(JSON.parse(valueOf(await flight)));
+      return camelKeys(JSON.parse(valueOf(await this.#native.refresh(token))));
     }
 
     /** The userinfo endpoint's claims for an access token. */
@@ -130,9 +115,7 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
       requireToken(token, 'access token');
       const outcome = await this.#native.verifyAccessToken(token);
       if (outcome.code !== undefined) throw fromNative(outcome);
-      const result = toResult(outcome);
-      if (result.principal === null) result.principal = principalFromClaims(outcome.claims, this.#principal);
-      return result;
+      return toResult(outcome);
     }
 
     /** Verifies the access token of a request (cookie first, then Bearer), like Verifier.verifyRequest. */

@@ -127,11 +127,20 @@ async function flow(t, makeStore) {
     assert.equal(second.claims.sub, first.claims.sub);
     assert.equal(second.principal.organizationId, 'org-alice');
     assert.ok(!('redirectAfter' in second));
-    await assert.rejects(rp.refresh(first.refreshToken), (e) => idpError('invalid_grant')(e) && e.status === 400
+    // A caller that raced the refresh (within refreshReuseWindow) gets the same outcome.
+    const raced = await rp.refresh(first.refreshToken);
+    assert.equal(raced.refreshToken, second.refreshToken);
+    assert.equal(raced.accessToken, second.accessToken);
+    // Without the window, the spent token is refused by the provider.
+    const strict = newRp({ refreshReuseWindow: 0 });
+    const s1 = await strict.completeLogin((await login(ALICE, {}, strict)).callback);
+    const s2 = await strict.refresh(s1.refreshToken);
+    await assert.rejects(strict.refresh(s1.refreshToken), (e) => idpError('invalid_grant')(e) && e.status === 400
       && typeof e.errorDescription === 'string');
     // oidc-provider revokes the whole grant on reuse of a rotated token.
-    await assert.rejects(rp.refresh(second.refreshToken), idpError('invalid_grant'));
+    await assert.rejects(strict.refresh(s2.refreshToken), idpError('invalid_grant'));
     await assert.rejects(rp.refresh('not-a-refresh-token'), idpError('invalid_grant'));
+    assert.throws(() => newRp({ refreshReuseWindow: 61 }), code('invalid_config'));
   });
 
   await t.test('refresh: 8 concurrent refreshes of one token make one request', async () => {
