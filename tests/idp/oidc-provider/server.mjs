@@ -472,7 +472,7 @@ function buildProvider() {
           const withLogout = form.replace('</form>',
             '<input type="hidden" name="logout" value="yes"/><button id="submit" type="submit">Continue</button></form>');
           ctx.type = 'html';
-          ctx.body = page('Signing out', `${withLogout}\n<script>document.forms[0].submit();</script>`);
+          ctx.body = page('Signing out', `${withLogout}\n<script>HTMLFormElement.prototype.submit.call(document.forms[0]);</script>`);
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
