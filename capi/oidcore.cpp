@@ -348,6 +348,8 @@ oidcore_status oidcore_verifier_stats(const oidcore_verifier* verifier, char** o
       s += ':' + std::to_string(st.by_status[i]);
     }
     s += '}';
+    s += ",\"token_cache\":{\"hits\":" + std::to_string(st.token_cache_hits) + ",\"entries\":" +
+         std::to_string(st.token_cache_entries) + ",\"capacity\":" + std::to_string(st.token_cache_capacity) + '}';
     if (st.keys) {
       const auto& k = *st.keys;
       s += ",\"jwks\":{\"fetches\":" + std::to_string(k.fetches) + ",\"fetch_failures\":" +

@@ -191,6 +191,8 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_refresh(const oidc
 /*
  * Counters of a verifier as a JSON object:
  * {"verifications":{"ok":N,"expired":N,...},            (only codes seen so far)
+ *  "token_cache":{"hits":N,"entries":N,"capacity":N},   (hits: "ok" answers given from the
+ *                                                         verified-token cache)
  *  "jwks":{"fetches":N,"fetch_failures":N,"rate_limited":N,"last_success":UNIX|null,
  *          "last_failure":UNIX|null,"last_error":STR|null,"key_count":N,"cache_age":SEC|null,
  *          "stale":BOOL}}                               ("jwks" only with remote keys)

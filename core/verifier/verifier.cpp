@@ -1,6 +1,8 @@
 #include "verifier/verifier.hpp"
 
+#include <cmath>
 #include <ctime>
+#include <optional>
 
 #include "jose/jws.hpp"
 #include "jose/signature.hpp"
@@ -9,6 +11,7 @@
 namespace oidcore {
 
 Verifier::Verifier(VerifierConfig config) : config_(std::move(config)) {
+  if (config_.token_cache_size) token_cache_ = std::make_unique<TokenCache>(config_.token_cache_size);
   if (config_.remote()) {
     auto http = std::make_shared<http::HttpClient>(config_.http);
     remote_ = std::make_shared<jwks::KeyCache>(config_.discovery ? "" : config_.jwks_uri,
@@ -18,7 +21,9 @@ Verifier::Verifier(VerifierConfig config) : config_(std::move(config)) {
 }
 
 Verifier::Verifier(VerifierConfig config, std::shared_ptr<jwks::KeyCache> shared_keys)
-    : config_(std::move(config)), remote_(std::move(shared_keys)) {}
+    : config_(std::move(config)), remote_(std::move(shared_keys)) {
+  if (config_.token_cache_size) token_cache_ = std::make_unique<TokenCache>(config_.token_cache_size);
+}
 
 std::unique_ptr<Verifier> Verifier::create(std::string_view config_json, Error& error) {
   VerifierConfig config;
@@ -32,8 +37,60 @@ int64_t Verifier::now() const noexcept {
   return static_cast<int64_t>(std::time(nullptr));
 }
 
+namespace {
+
+// Clock bounds within which a verified token's answer may be reused without re-checking its
+// claims: conservative (no clock tolerance, fractions rounded inwards), so that anything
+// near an edge goes through the whole verification and gets its exact verdict.
+TokenCache::Window cache_window(const std::string& claims_json, const jose::ClaimPolicy& policy) {
+  TokenCache::Window w;
+  simdjson::dom::element root;
+  simdjson::dom::object claims;
+  if (json::thread_parser().parse(claims_json, root) || root.get_object().get(claims)) return {1, 0};  // never
+  const auto number = [&](const char* name) -> std::optional<double> {
+    simdjson::dom::element e;
+    if (claims.at_key(name).get(e)) return std::nullopt;
+    return json::as_number(e);
+  };
+  constexpr double kMax = 9.0e15, kMin = -9.0e15;  // well inside int64 and exact in a double
+  const auto clamp = [&](double v) { return v > kMax ? kMax : v < kMin ? kMin : v; };
+  if (auto exp = number("exp")) w.not_after = static_cast<int64_t>(std::floor(clamp(*exp)));
+  if (auto nbf = number("nbf")) w.not_before = static_cast<int64_t>(std::ceil(clamp(*nbf)));
+  if (policy.max_age) {
+    auto auth_time = number("auth_time");
+    if (!auth_time) auth_time = number("iat");
+    if (!auth_time) return {1, 0};
+    const int64_t deadline = static_cast<int64_t>(std::floor(clamp(*auth_time + static_cast<double>(*policy.max_age))));
+    if (deadline < w.not_after) w.not_after = deadline;
+  }
+  return w;
+}
+
+}  // namespace
+
 Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyOptions& options) const {
+  // A token verified before, byte for byte, with the keys still current and within its
+  // validity: answered without the signature. Calls with a nonce always take the long way.
+  const bool cacheable = token_cache_ && !options.nonce;
+  if (cacheable) {
+    uint64_t generation = 0;
+    bool keys_current = true;
+    if (remote_) {
+      auto snap = remote_->snapshot();
+      keys_current = snap && !remote_->refresh_due(snap.get());
+      if (snap) generation = snap->generation;
+    }
+    int alg = 0;
+    if (keys_current &&
+        token_cache_->lookup(token, now(), generation, out.claims, out.principal, alg, out.kid)) {
+      out.alg = static_cast<jose::Alg>(alg);
+      out.key_generation = generation;
+      counters_[static_cast<int>(Status::ok)].fetch_add(1, std::memory_order_relaxed);
+      return {};
+    }
+  }
   Error err = verify_impl(token, out, options);
+  if (!err && cacheable) token_cache_->insert(token, out, cache_window(out.claims, config_.claims), out.key_generation);
   // "needs fetch" is not an outcome: the same token comes back through the blocking call.
   if (err.status != Status::needs_fetch) counters_[static_cast<int>(err.status)].fetch_add(1, std::memory_order_relaxed);
   return err;
@@ -120,6 +177,7 @@ Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const Ve
   if (config_.principal) jose::build_principal(claims, *config_.principal, out.principal);
   out.alg = alg;
   out.kid.assign(verified_by->kid);
+  out.key_generation = snap ? snap->generation : 0;
   return {};
 }
 
@@ -132,6 +190,11 @@ Error Verifier::refresh_keys() const {
 VerifierStats Verifier::stats() const {
   VerifierStats s;
   for (int i = 0; i < kStatusCount; ++i) s.by_status[i] = counters_[i].load(std::memory_order_relaxed);
+  if (token_cache_) {
+    s.token_cache_hits = token_cache_->hits();
+    s.token_cache_entries = token_cache_->size();
+    s.token_cache_capacity = token_cache_->capacity();
+  }
   if (remote_) s.keys = remote_->stats();
   return s;
 }

@@ -19,6 +19,7 @@
 #include "jose/signature.hpp"
 #include "jwks/jwks_cache.hpp"
 #include "status.hpp"
+#include "verifier/token_cache.hpp"
 
 namespace oidcore {
 
@@ -32,6 +33,8 @@ struct VerifierConfig {
   std::optional<jose::PrincipalConfig> principal;
   jose::KeyPolicy key_policy;
   jose::KeySet keys;  // inline or file keys (empty with a remote key source)
+  // Verified-token cache entries (0: no cache). See verifier/token_cache.hpp.
+  size_t token_cache_size = 1024;
   // Remote keys: a JWKS URL, or discovery from the issuer.
   std::string jwks_uri;
   bool discovery = false;
@@ -49,6 +52,7 @@ struct VerifiedToken {
   std::string principal;  // empty unless a principal mapping is configured
   jose::Alg alg = jose::Alg::RS256;
   std::string kid;
+  uint64_t key_generation = 0;  // of the remote key set that verified it (0: inline keys)
 };
 
 // Per-call inputs that are not policy (the login flow's expected nonce).
@@ -61,6 +65,9 @@ struct VerifyOptions {
 // Counters readable while the verifier is in use.
 struct VerifierStats {
   std::array<uint64_t, kStatusCount> by_status{};  // verifications by outcome
+  uint64_t token_cache_hits = 0;                   // of the `ok` ones, answered from the cache
+  size_t token_cache_entries = 0;
+  size_t token_cache_capacity = 0;
   std::optional<jwks::Stats> keys;                 // remote key source, when configured
 };
 
@@ -96,6 +103,7 @@ class Verifier {
 
   VerifierConfig config_;
   std::shared_ptr<jwks::KeyCache> remote_;
+  std::unique_ptr<TokenCache> token_cache_;
   mutable std::array<std::atomic<uint64_t>, kStatusCount> counters_{};
 };
 

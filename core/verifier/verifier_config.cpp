@@ -131,6 +131,10 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
       int64_t n = 0;
       if (auto err = read_int(v, key, 1024, 8192, n)) return err;
       out.key_policy.min_rsa_bits = static_cast<int>(n);
+    } else if (key == "token_cache_size") {
+      int64_t n = 0;
+      if (auto err = read_int(v, key, 0, 1 << 20, n)) return err;
+      out.token_cache_size = static_cast<size_t>(n);
     } else if (key == "principal") {
       jose::PrincipalConfig p;
       if (auto err = read_principal(v, p)) return err;

@@ -109,6 +109,23 @@ TEST_F(JwksOverHttp, RetiredKeyRefusedOnceUnpublishedAndTheCacheRefreshed) {
   EXPECT_EQ(key_stats(*v).key_count, 1u);
 }
 
+TEST_F(JwksOverHttp, VerifiedTokenCacheStopsAnsweringOnceTheKeyIsRemoved) {
+  idp().set_jwks(jwks_of({&rsa_key(1), &rsa_key(2)}));
+  auto v = verifier("\"cache_ttl\":1,\"cache_min_ttl\":1,\"jwks_requests_per_minute\":0");
+  ASSERT_TRUE(v);
+  const std::string t1 = token(1);
+  ASSERT_EQ(code(verify(*v, t1)), "ok");
+  ASSERT_EQ(code(verify(*v, t1)), "ok");
+  EXPECT_EQ(v->stats().token_cache_hits, 1u) << "the second answer came from the cache";
+  idp().set_jwks(jwks_of({&rsa_key(2)}));  // rsa-1 removed
+  sleep_for(1.2);
+  // The key set is due for a refresh: the cached answer is not given, the refetched set has
+  // no rsa-1, and the token is refused although its bytes were verified before.
+  EXPECT_EQ(code(verify(*v, t1)), "key_not_found");
+  EXPECT_EQ(code(verify(*v, t1)), "key_not_found");
+  EXPECT_EQ(v->stats().token_cache_hits, 1u);
+}
+
 TEST_F(JwksOverHttp, UnknownKidRefetchesAtTheDefaultRateOfFiveAMinute) {
   idp().set_jwks(jwks_of({&rsa_key(1)}));
   auto v = verifier();

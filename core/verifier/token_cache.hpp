@@ -1,0 +1,73 @@
+// The verified-token cache: a token whose exact bytes were verified before is answered
+// without verifying its signature again, while it is still valid. Every hit re-checks the
+// clock (exp, nbf and max_age, from bounds kept at insertion) and the key generation the
+// token was verified with: when the key set changes (a refetch), older entries stop
+// answering and the token goes through the whole verification again, so a removed key
+// stops validating its tokens. Bounded by entries; keyed by SipHash-2-4 (random key per
+// cache) of the whole token, and a hit also compares every byte.
+//
+// Thread-safe: sharded, one mutex per shard, held for a lookup or an insertion only.
+#pragma once
+
+#include <sodium.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace oidcore {
+
+struct VerifiedToken;
+
+class TokenCache {
+ public:
+  // When the cached answer may be given: not_before <= now < not_after (Unix seconds).
+  struct Window {
+    int64_t not_before = INT64_MIN;
+    int64_t not_after = INT64_MAX;
+  };
+
+  explicit TokenCache(size_t capacity);
+  TokenCache(const TokenCache&) = delete;
+  TokenCache& operator=(const TokenCache&) = delete;
+
+  // True with `out` filled when `token` was inserted with `generation`, its window holds
+  // `now`, and it was not evicted. A stale entry (window passed, other generation) is
+  // dropped.
+  bool lookup(std::string_view token, int64_t now, uint64_t generation, std::string& claims, std::string& principal,
+              int& alg, std::string& kid);
+  void insert(std::string_view token, const VerifiedToken& verified, Window window, uint64_t generation);
+
+  size_t capacity() const noexcept { return capacity_; }
+  size_t size() const;
+  uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Entry {
+    std::string token, claims, principal, kid;
+    int alg = 0;
+    Window window;
+    uint64_t generation = 0;
+  };
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<uint64_t, Entry> entries;
+    std::deque<uint64_t> order;  // insertion order, for eviction
+  };
+
+  uint64_t hash(std::string_view token) const noexcept;
+
+  const size_t capacity_;
+  const size_t per_shard_;
+  unsigned char key_[crypto_shorthash_KEYBYTES];
+  std::array<Shard, kShards> shards_;
+  std::atomic<uint64_t> hits_{0};
+};
+
+}  // namespace oidcore
