@@ -61,6 +61,8 @@ export interface VerifierOptions {
   typ?: string;
   /** Default 16384. */
   maxTokenBytes?: number;
+  /** Verified-token cache entries (default 1024; 0 turns the cache off). */
+  tokenCacheSize?: number;
   /** Seconds since auth_time (or iat). */
   maxAge?: number;
   /** Authorized party (the client id) for ID tokens. */
@@ -108,6 +110,8 @@ export interface VerifyResult<C extends JwtClaims = JwtClaims> {
 
 export interface VerifierStats {
   verifications: Partial<Record<'ok' | OidcoreErrorCode, number>>;
+  /** The verified-token cache: `hits` of the `ok` answers came from it. */
+  token_cache: { hits: number; entries: number; capacity: number };
   jwks?: {
     fetches: number; fetch_failures: number; rate_limited: number;
     last_success: number | null; last_failure: number | null; last_error: string | null;
@@ -275,6 +279,8 @@ export interface RelyingPartyOptions {
   jwksRequestsPerMinute?: number;
   jwksRetryInterval?: number;
   maxTokenBytes?: number;
+  /** Verified-token cache entries (default 1024; 0 turns the cache off). */
+  tokenCacheSize?: number;
 }
 
 export interface BeginLoginOptions<E = unknown> {
