@@ -624,6 +624,8 @@ oidcore_status oidcore_rp_begin_login(oidcore_rp* rp, const char* options_json, 
     oidcore::json::append_json_string(s, start.url);
     s += ",\"state\":";
     oidcore::json::append_json_string(s, start.state);
+    s += ",\"binding\":";
+    if (start.binding.empty()) s += "null"; else oidcore::json::append_json_string(s, start.binding);
     s += ",\"expires_in\":" + std::to_string(start.expires_in) + "}";
     return hand_out(s, out, out_len, error);
   });

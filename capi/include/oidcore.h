@@ -418,6 +418,7 @@ typedef struct oidcore_rp oidcore_rp;
  * ("client_secret_post" default | "client_secret_basic"), "basic_auth_encoding" ("form"
  * default, RFC 6749 | "raw"), "hs256_client_secret" (verify tokens with HS256 keyed with the
  * client secret: for providers without a signing key; never a fallback), "internal_url",
+ * "browser_binding" (default true: every login is tied to the browser that started it),
  * "validate_access_token" (default true: a JWT access token is verified), "access_token_audience",
  * "post_logout_redirect_uri", "state_ttl" (600), "exchange_code_ttl" (60), "discovery_ttl"
  * (3600), "refresh_reuse_window" (2 s, 0..60: see oidcore_rp_refresh), "authorization_params" (extra string parameters such as "prompt"), and the verifier
@@ -441,7 +442,11 @@ OIDCORE_API void oidcore_rp_free(oidcore_rp *rp);
  * relative path, else OIDCORE_UNSAFE_REDIRECT), "extra": JSON, "binding": STR, "scopes":
  * STR|[STR], "params": {STR: STR} (extra authorization parameters; the flow's own are
  * refused)}. The login state is stored; on OIDCORE_OK *out is
- * {"url": the authorization URL for the browser, "state": STR, "expires_in": SEC}.
+ * {"url": the authorization URL for the browser, "state": STR, "binding": STR|null,
+ *  "expires_in": SEC}. `binding` (a new random value, or the one given in the options; null
+ * only with "browser_binding": false) ties the login to this browser: keep it in a
+ * short-lived HttpOnly cookie (SameSite=Lax survives the redirect back from the provider)
+ * and give it to oidcore_rp_complete_login, which refuses the callback without it.
  */
 OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_begin_login(oidcore_rp *rp,
                                                                    const char *options_json,
@@ -452,9 +457,10 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_begin_login(oidcore_rp *
 
 /*
  * Completes a login from the callback: `callback` is the callback URL or its query string.
- * `options_json` (NULL/0): {"binding": STR, "exchange_code": BOOL, "exchange_code_ttl": SEC,
- * "exchange_code_binding": STR}. The state is consumed first (unknown, expired, replayed or
- * wrongly bound: OIDCORE_NOT_FOUND); an `error` from the provider is OIDCORE_IDP_ERROR; the
+ * `options_json` (NULL/0): {"binding": STR (what begin_login handed out), "exchange_code":
+ * BOOL, "exchange_code_ttl": SEC, "exchange_code_binding": STR (default: the binding)}. The
+ * state is consumed first (unknown, expired, replayed, or without / with another binding:
+ * OIDCORE_NOT_FOUND); an `error` from the provider is OIDCORE_IDP_ERROR; the
  * code is exchanged with the PKCE verifier and the ID token verified (signature, iss, aud,
  * azp, exp, iat, nonce), the access token too when it is a JWT. On OIDCORE_OK *out is
  *   {"access_token","token_type","id_token","refresh_token"|null,"expires_in"|null,

@@ -11,6 +11,7 @@
 #include "encoding/base64url.hpp"
 #include "flow/exchange_codes.hpp"
 #include "flow/login_state.hpp"
+#include "flow/sealed_records.hpp"
 #include "json/strict_json.hpp"
 #include "web/redirect.hpp"
 
@@ -297,6 +298,8 @@ Error parse_relying_party_config(std::string_view text, RelyingPartyConfig& out)
       else return bad(key, "must be \"form\" (RFC 6749) or \"raw\"");
     } else if (key == "hs256_client_secret") {
       if (v.get_bool().get(out.hs256_client_secret)) return bad(key, "must be true or false");
+    } else if (key == "browser_binding") {
+      if (v.get_bool().get(out.browser_binding)) return bad(key, "must be true or false");
     } else if (key == "validate_access_token") {
       if (v.get_bool().get(out.validate_access_token)) return bad(key, "must be true or false");
     } else if (key == "access_token_audience") {
@@ -614,6 +617,7 @@ Error RelyingParty::begin_login(const BeginLoginOptions& options, LoginStart& ou
   so.redirect_after = options.redirect_after;
   so.extra_json = options.extra_json;
   so.binding = options.binding;
+  if (!so.binding && config_.browser_binding) so.binding = random_token();
   so.ttl_seconds = config_.state_ttl;
   NewLoginState st;
   if (auto err = create_state(store_, so, st)) return err;
@@ -633,6 +637,7 @@ Error RelyingParty::begin_login(const BeginLoginOptions& options, LoginStart& ou
   for (const auto& kv : options.params) params.push_back(kv);
   if (auto err = append_query(p->meta.authorization_endpoint, params, out.url)) return err;
   out.state = st.state;
+  out.binding = so.binding.value_or("");
   out.expires_in = config_.state_ttl;
   return {};
 }
@@ -653,7 +658,11 @@ Error RelyingParty::complete_login(std::string_view callback, const CompleteLogi
   LoginState record;
   std::optional<std::string_view> binding;
   if (options.binding) binding = *options.binding;
-  if (auto err = consume_state(store_, *state, binding, record)) return err;
+  if (auto err = consume_state(store_, *state, binding, record)) {
+    if (err.status == Status::not_found && !binding && config_.browser_binding)
+      err.message += " (logins are tied to the browser that started them: give the binding begin_login handed out)";
+    return err;
+  }
   if (error) {
     const std::string* d = param(query, "error_description");
     return idp_error(*error, d ? *d : "", 0);
@@ -682,7 +691,7 @@ Error RelyingParty::complete_login(std::string_view callback, const CompleteLogi
   if (options.exchange_code) {
     ExchangeCodeOptions eo;
     eo.ttl_seconds = options.exchange_code_ttl.value_or(config_.exchange_code_ttl);
-    eo.binding = options.exchange_code_binding;
+    eo.binding = options.exchange_code_binding ? options.exchange_code_binding : options.binding;
     if (auto err = create_exchange_code(store_, token_set_json(tokens), out.exchange_code, eo)) return err;
     // Only what identifies the user stays in the result; the tokens went into the code.
     out.tokens.id_claims = std::move(tokens.id_claims);
@@ -787,10 +796,21 @@ Error RelyingParty::validate_tokens(const Provider& p, const std::string* nonce,
   return {};
 }
 
-Error RelyingParty::verify_access_token(std::string_view token, VerifiedToken& out) {
+Error RelyingParty::verify_access_token(std::string_view token, VerifiedToken& out, bool allow_fetch) {
   std::shared_ptr<const Provider> p;
-  if (auto err = provider(p)) return err;
-  if (auto err = p->access_verifier->verify(token, out)) return err;
+  if (allow_fetch) {
+    if (auto err = provider(p)) return err;
+  } else {
+    {
+      std::lock_guard<std::mutex> lock(provider_mutex_);
+      p = provider_;
+    }
+    if (!p || jwks::KeyCache::monotonic_now() - p->fetched_at >= config_.discovery_ttl)
+      return Error(Status::needs_fetch, "");
+  }
+  VerifyOptions options;
+  options.allow_fetch = allow_fetch;
+  if (auto err = p->access_verifier->verify(token, out, options)) return err;
   if (out.principal.empty()) out.principal = default_principal(out.claims);
   return {};
 }

@@ -46,6 +46,10 @@ struct RelyingPartyConfig {
   // secret and serves an empty JWKS): verify with the client secret. Never a fallback.
   bool hs256_client_secret = false;
   bool validate_access_token = true;             // when the access token is a JWT
+  // Every login is tied to the browser that started it: begin_login() hands out a binding
+  // value (for a short-lived HttpOnly cookie) and complete_login() needs it back. Off only
+  // when explicitly configured (login CSRF protection then rests on the application).
+  bool browser_binding = true;
   std::vector<std::string> access_token_audience;  // empty: the client id
   std::string post_logout_redirect_uri;          // default for logout_url()
   int64_t state_ttl = 600;
@@ -72,6 +76,8 @@ struct RelyingPartyConfig {
 struct BeginLoginOptions {
   std::optional<std::string> redirect_after;  // must be a safe relative path
   std::optional<std::string> extra_json;
+  // The browser binding to use instead of a generated one (e.g. the value of a cookie the
+  // application already sets for the login).
   std::optional<std::string> binding;
   std::optional<std::vector<std::string>> scopes;           // instead of the configured ones
   std::vector<std::pair<std::string, std::string>> params;  // extra authorization parameters
@@ -79,7 +85,8 @@ struct BeginLoginOptions {
 
 struct LoginStart {
   std::string url;    // the authorization URL to send the browser to
-  std::string state;  // also in the URL; for binding it to the browser
+  std::string state;    // also in the URL
+  std::string binding;  // for a short-lived HttpOnly cookie; give it back to complete_login ("" when off)
   int64_t expires_in = 0;
 };
 
@@ -94,9 +101,10 @@ struct TokenSet {
 };
 
 struct CompleteLoginOptions {
-  std::optional<std::string> binding;  // as given to begin_login
+  std::optional<std::string> binding;  // as begin_login handed it out
   bool exchange_code = false;          // hand the tokens over through a one-time code
   std::optional<int64_t> exchange_code_ttl;
+  // What redeeming the exchange code needs; by default the login's binding (same browser).
   std::optional<std::string> exchange_code_binding;
 };
 
@@ -136,8 +144,10 @@ class RelyingParty {
   [[nodiscard]] Error userinfo(std::string_view access_token, std::string& claims_json);
   [[nodiscard]] Error revoke(std::string_view token, std::string_view token_type_hint);
   [[nodiscard]] Error logout_url(const LogoutOptions& options, std::string& url);
-  // Verifies an access token as complete_login() does (for API requests).
-  [[nodiscard]] Error verify_access_token(std::string_view token, VerifiedToken& out);
+  // Verifies an access token as complete_login() does (for API requests). With
+  // `allow_fetch` false nothing touches the network: Status::needs_fetch when the provider's
+  // metadata (not fetched yet, or past discovery_ttl) or its keys must be fetched first.
+  [[nodiscard]] Error verify_access_token(std::string_view token, VerifiedToken& out, bool allow_fetch = true);
 
   // Calls made to the token endpoint so far (refresh single-flight is observable).
   uint64_t token_requests() const;

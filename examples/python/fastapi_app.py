@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -49,12 +48,12 @@ def create_app(verifier: oidcore.Verifier, rp: oidcore.RelyingParty | None = Non
 def login_flow(app: FastAPI, rp: oidcore.RelyingParty) -> None:
     @app.get("/auth/login")
     async def login(request: Request) -> RedirectResponse:
-        binding = secrets.token_urlsafe(32)  # ties the login to this browser
         after = oidcore.safe_redirect(request.query_params.get("next", "/"), "/")
-        start = await rp.begin_login_async(redirect_after=after, binding=binding)
-        response = RedirectResponse(start["url"], status_code=303)
-        response.headers.append("set-cookie", oidcore.cookies.serialize(BINDING_COOKIE, binding,
-                                                                        max_age=start["expires_in"]))
+        start = await rp.begin_login_async(redirect_after=after)
+        response = RedirectResponse(start.url, status_code=303)
+        # The login is tied to this browser: the callback needs this cookie back.
+        response.headers.append("set-cookie", oidcore.cookies.serialize(BINDING_COOKIE, start.binding or "",
+                                                                        max_age=start.expires_in))
         return response
 
     @app.get("/auth/callback")

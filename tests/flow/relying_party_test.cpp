@@ -8,6 +8,8 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -101,6 +103,13 @@ Rp make_rp(const OidcProvider& idp, const std::string& extra = "", const std::st
   return r;
 }
 
+// The browsers of the tests: the binding each login handed out, by its state, as the
+// browser that started it would keep it in a cookie.
+std::mutex browsers_mutex;
+std::map<std::string, std::string> browser_binding_of_state;
+
+std::string query_param(const std::string& url, const std::string& name);
+
 // Starts a login and signs in at the provider; returns the callback URL it redirects to.
 std::string login(RelyingParty& rp, const BeginLoginOptions& options = {}, const char* user = "alice",
                   const char* password = "alice-password", LoginStart* start_out = nullptr) {
@@ -108,13 +117,25 @@ std::string login(RelyingParty& rp, const BeginLoginOptions& options = {}, const
   Error err = rp.begin_login(options, start);
   EXPECT_TRUE(err.ok()) << status_name(err.status) << ": " << err.message;
   if (start_out) *start_out = start;
+  {
+    std::lock_guard<std::mutex> lock(browsers_mutex);
+    browser_binding_of_state[start.state] = start.binding;
+  }
   std::string callback, error;
   EXPECT_TRUE(drive_login(start.url, user, password, callback, error)) << error;
   return callback;
 }
 
+// Completes a login from the browser that started it (its binding cookie sent along), unless
+// the options name a binding of their own.
 Error complete(RelyingParty& rp, const std::string& callback, LoginResult& out, const CompleteLoginOptions& o = {}) {
-  return rp.complete_login(callback, o, out);
+  CompleteLoginOptions with_cookie = o;
+  if (!with_cookie.binding) {
+    std::lock_guard<std::mutex> lock(browsers_mutex);
+    auto it = browser_binding_of_state.find(query_param(callback, "state"));
+    if (it != browser_binding_of_state.end() && !it->second.empty()) with_cookie.binding = it->second;
+  }
+  return rp.complete_login(callback, with_cookie, out);
 }
 
 #define ASSERT_STATUS(expr, expected)                                                                   \
@@ -228,7 +249,8 @@ TEST(RelyingPartyFlow, ExchangeCodeHandOff) {
   CompleteLoginOptions co;
   co.exchange_code = true;
   LoginResult res;
-  ASSERT_STATUS(complete(*r.rp, login(*r.rp, bo), res, co), Status::ok);
+  LoginStart start;
+  ASSERT_STATUS(complete(*r.rp, login(*r.rp, bo, "alice", "alice-password", &start), res, co), Status::ok);
   ASSERT_EQ(res.exchange_code.size(), 43u);
   // The result carries who logged in, never a token.
   EXPECT_TRUE(res.tokens.access_token.empty());
@@ -239,12 +261,21 @@ TEST(RelyingPartyFlow, ExchangeCodeHandOff) {
   EXPECT_EQ(member(res.tokens.principal, "email"), "alice@example.com");
   EXPECT_EQ(res.redirect_after.value_or(""), "/app");
 
+  // The code is bound to the browser that logged in (its binding cookie), once only.
   std::string payload;
-  ASSERT_STATUS(oidcore::flow::redeem_exchange_code(*r.store, res.exchange_code, std::nullopt, payload), Status::ok);
+  ASSERT_STATUS(oidcore::flow::redeem_exchange_code(*r.store, res.exchange_code, start.binding, payload), Status::ok);
   EXPECT_FALSE(member(payload, "access_token").empty());
   EXPECT_FALSE(member(payload, "refresh_token").empty());
-  // Once only.
-  ASSERT_STATUS(oidcore::flow::redeem_exchange_code(*r.store, res.exchange_code, std::nullopt, payload),
+  ASSERT_STATUS(oidcore::flow::redeem_exchange_code(*r.store, res.exchange_code, start.binding, payload),
+                Status::not_found);
+  // A code that leaked (history, logs, Referer) is useless in another client, and the
+  // attempt burns it for the legitimate browser too.
+  LoginResult leaked;
+  LoginStart s2;
+  ASSERT_STATUS(complete(*r.rp, login(*r.rp, {}, "alice", "alice-password", &s2), leaked, co), Status::ok);
+  ASSERT_STATUS(oidcore::flow::redeem_exchange_code(*r.store, leaked.exchange_code, std::nullopt, payload),
+                Status::not_found);
+  ASSERT_STATUS(oidcore::flow::redeem_exchange_code(*r.store, leaked.exchange_code, s2.binding, payload),
                 Status::not_found);
 }
 
@@ -383,6 +414,32 @@ TEST(RelyingPartyCallback, StateIsConsumedExactlyOnce) {
   ASSERT_STATUS(complete(*r.rp, callback, res), Status::not_found);
 }
 
+TEST(RelyingPartyCallback, ACallbackReplayedByAnotherClientIsRefused) {
+  // Login CSRF: a callback URL obtained by one user, replayed by a second client that does not
+  // hold the first browser's binding cookie, logs nobody in, and spends the state.
+  Provider p;
+  ASSERT_TRUE(p.started());
+  auto r = make_rp(p.idp);
+  LoginStart start;
+  const std::string callback = login(*r.rp, {}, "alice", "alice-password", &start);
+  ASSERT_EQ(start.binding.size(), 43u) << "a fresh random binding per login";
+  LoginResult res;
+  const Error cookieless = r.rp->complete_login(callback, {}, res);
+  ASSERT_EQ(cookieless.status, Status::not_found) << cookieless.message;
+  EXPECT_NE(cookieless.message.find("binding"), std::string::npos) << cookieless.message;
+  ASSERT_STATUS(complete(*r.rp, callback, res), Status::not_found);
+  // Two logins, two different bindings.
+  LoginStart other;
+  (void)login(*r.rp, {}, "alice", "alice-password", &other);
+  EXPECT_NE(other.binding, start.binding);
+  // Only an explicit opt-out makes logins unbound.
+  auto unbound = make_rp(p.idp, "\"browser_binding\":false");
+  LoginStart u;
+  const std::string cb = login(*unbound.rp, {}, "alice", "alice-password", &u);
+  EXPECT_TRUE(u.binding.empty());
+  ASSERT_STATUS(unbound.rp->complete_login(cb, {}, res), Status::ok);
+}
+
 TEST(RelyingPartyCallback, StateOfAnotherLoginOrNoneIsRefused) {
   Provider p;
   ASSERT_TRUE(p.started());
@@ -446,12 +503,15 @@ TEST(RelyingPartyCallback, ProviderErrorIsReportedAndSpendsTheState) {
   const std::string cb = std::string(kRedirectUri) + "?error=access_denied&error_description=The+user+said+no&state=" +
                          start.state;
   LoginResult res;
-  const Error e = complete(*r.rp, cb, res);
-  ASSERT_EQ(e.status, Status::idp_error);
+  CompleteLoginOptions from_browser;
+  from_browser.binding = start.binding;
+  const Error e = complete(*r.rp, cb, res, from_browser);
+  ASSERT_EQ(e.status, Status::idp_error) << e.message;
   EXPECT_EQ(e.idp_error, "access_denied");
   EXPECT_EQ(e.idp_error_description, "The user said no");
   // The state went with it.
-  ASSERT_STATUS(complete(*r.rp, std::string(kRedirectUri) + "?code=x&state=" + start.state, res), Status::not_found);
+  ASSERT_STATUS(complete(*r.rp, std::string(kRedirectUri) + "?code=x&state=" + start.state, res, from_browser),
+                Status::not_found);
   // A provider naming another issuer in the response (RFC 9207) is refused.
   const std::string cb2 = login(*r.rp);
   const std::string evil_iss = "https%3A%2F%2Fevil.example%2F";

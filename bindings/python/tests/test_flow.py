@@ -53,10 +53,23 @@ def make_rp(idp: Any, store: oidcore.MemoryStore | oidcore.RedisStore | None = N
     return oidcore.RelyingParty(store=store, **options)
 
 
+# The browsers of the tests: the binding each login handed out, by its state, as the browser
+# that started it keeps it in a cookie.
+BINDINGS: dict[str, str | None] = {}
+
+
 def login(drive: Any, rp: oidcore.RelyingParty, user: str = "alice", password: str = "alice-password",
-          jar: http.cookiejar.CookieJar | None = None, **begin: Any) -> tuple[dict[str, Any], str]:
+          jar: http.cookiejar.CookieJar | None = None, **begin: Any) -> tuple[oidcore.LoginStart, str]:
     start = rp.begin_login(**begin)
-    return start, drive.drive_login(start["url"], user, password, jar=jar)
+    BINDINGS[start.state] = start.binding
+    return start, drive.drive_login(start.url, user, password, jar=jar)
+
+
+def complete(rp: oidcore.RelyingParty, callback: Any, **kw: Any) -> dict[str, Any]:
+    """complete_login() from the browser that started the login (its binding sent along)."""
+    if "binding" not in kw and isinstance(callback, str):
+        kw["binding"] = BINDINGS.get(query(callback).get("state", ""))
+    return rp.complete_login(callback, **kw)
 
 
 def query(url: str) -> dict[str, str]:
@@ -69,7 +82,8 @@ def query(url: str) -> dict[str, str]:
 def test_login_to_tokens_claims_and_principal(drive: Any, idp: Any, store: Any) -> None:
     rp = make_rp(idp, store)
     start, callback = login(drive, rp, redirect_after="/dashboard?tab=1", extra={"x": [1, 2]}, binding="browser-1")
-    assert set(start) == {"url", "state", "expires_in"} and start["expires_in"] == 600
+    assert isinstance(start, oidcore.LoginStart) and start.expires_in == 600 and start["expires_in"] == 600
+    assert start.binding == "browser-1", "the binding given is the one used"
     params = query(start["url"])
     assert start["url"].startswith(idp.issuer + "authorize/")
     assert params["response_type"] == "code" and params["code_challenge_method"] == "S256"
@@ -77,7 +91,7 @@ def test_login_to_tokens_claims_and_principal(drive: Any, idp: Any, store: Any) 
     assert params["scope"] == " ".join(SCOPES) and params["redirect_uri"] == REDIRECT_URI
     assert callback.startswith(REDIRECT_URI + "?")
 
-    result = rp.complete_login(callback, binding="browser-1")
+    result = complete(rp, callback, binding="browser-1")
     assert result["token_type"] == "Bearer"
     assert result["access_token"] and result["id_token"] and result["refresh_token"]
     assert result["expires_in"] > 0 and result["expires_at"] >= int(time.time())
@@ -90,7 +104,7 @@ def test_login_to_tokens_claims_and_principal(drive: Any, idp: Any, store: Any) 
     assert result["redirect_after"] == "/dashboard?tab=1" and result["extra"] == {"x": [1, 2]}
 
     # bob: no organizationId (defaults to sub), no admin group (the default role).
-    bob = rp.complete_login(login(drive, rp, "bob", "bob-password")[1])
+    bob = complete(rp, login(drive, rp, "bob", "bob-password")[1])
     assert bob["principal"]["organizationId"] == bob["principal"]["sub"] == bob["claims"]["sub"]
     assert bob["principal"]["role"] == "user"
     assert bob["redirect_after"] is None and bob["extra"] is None
@@ -116,35 +130,50 @@ def test_login_to_tokens_claims_and_principal(drive: Any, idp: Any, store: Any) 
 
 def test_callback_as_query_parameters(drive: Any, idp: Any) -> None:
     rp = make_rp(idp)
-    _, callback = login(drive, rp)
-    assert rp.complete_login(query(callback))["claims"]["preferred_username"] == "alice"
-    _, callback = login(drive, rp)
-    assert rp.complete_login(urllib.parse.urlsplit(callback).query.encode())["access_token"]
+    start, callback = login(drive, rp)
+    assert complete(rp, query(callback), binding=start.binding)["claims"]["preferred_username"] == "alice"
+    start, callback = login(drive, rp)
+    assert complete(rp, urllib.parse.urlsplit(callback).query.encode(), binding=start.binding)["access_token"]
+
+
+def test_login_csrf_a_callback_replayed_without_the_binding_is_refused(drive: Any, idp: Any) -> None:
+    rp = make_rp(idp)
+    start, callback = login(drive, rp)
+    assert start.binding is not None and len(start.binding) == 43
+    with pytest.raises(oidcore.NotFound) as info:
+        rp.complete_login(callback)  # a second client, without the first browser's cookie
+    assert "binding" in info.value.message
+    with pytest.raises(oidcore.NotFound):
+        complete(rp, callback)  # the attempt spent the state
+    unbound = make_rp(idp, browser_binding=False)
+    start, callback = login(drive, unbound)
+    assert start.binding is None
+    assert unbound.complete_login(callback)["token_type"] == "Bearer"
 
 
 def test_state_replay_and_binding(drive: Any, idp: Any, store: Any) -> None:
     rp = make_rp(idp, store)
     _, callback = login(drive, rp)
-    rp.complete_login(callback)
+    complete(rp, callback)
     with pytest.raises(oidcore.NotFound) as info:
-        rp.complete_login(callback)
+        complete(rp, callback)
     assert info.value.code == "not_found"
 
     _, callback = login(drive, rp, binding="browser-a")
     with pytest.raises(oidcore.NotFound):
-        rp.complete_login(callback, binding="browser-b")
+        complete(rp, callback, binding="browser-b")
     with pytest.raises(oidcore.NotFound):  # the wrong attempt spent the state
-        rp.complete_login(callback, binding="browser-a")
+        complete(rp, callback, binding="browser-a")
 
     # A forged state never reaches the provider.
     with pytest.raises(oidcore.NotFound):
-        rp.complete_login(f"{REDIRECT_URI}?code=abc&state={'A' * 43}")
+        complete(rp, f"{REDIRECT_URI}?code=abc&state={'A' * 43}")
 
 
 def test_exchange_code_handoff_and_single_redemption(drive: Any, idp: Any, store: Any) -> None:
     rp = make_rp(idp, store)
     _, callback = login(drive, rp, redirect_after="/app")
-    handoff = rp.complete_login(callback, exchange_code=True, exchange_code_ttl=30, exchange_code_binding="b-1")
+    handoff = complete(rp, callback, exchange_code=True, exchange_code_ttl=30, exchange_code_binding="b-1")
     assert set(handoff) == {"exchange_code", "claims", "principal", "redirect_after", "extra"}
     assert len(handoff["exchange_code"]) == 43 and handoff["redirect_after"] == "/app"
     assert handoff["principal"]["role"] == "admin"
@@ -177,20 +206,27 @@ def test_exchange_code_handoff_and_single_redemption(drive: Any, idp: Any, store
 
     # A wrong binding spends the code.
     _, callback = login(drive, rp)
-    code = rp.complete_login(callback, exchange_code=True, exchange_code_binding="b-2")["exchange_code"]
+    code = complete(rp, callback, exchange_code=True, exchange_code_binding="b-2")["exchange_code"]
     with pytest.raises(oidcore.NotFound):
         rp.redeem_exchange_code(code, binding="b-3")
     with pytest.raises(oidcore.NotFound):
         rp.redeem_exchange_code(code, binding="b-2")
     # The store's own ExchangeCodes redeems codes the relying party made.
-    _, callback = login(drive, rp)
-    code = rp.complete_login(callback, exchange_code=True)["exchange_code"]
-    assert oidcore.ExchangeCodes(store=rp.store).redeem(code)["token_type"] == "Bearer"
+    # By default a code is bound to the login's browser: useless without its binding.
+    start, callback = login(drive, rp)
+    code = complete(rp, callback, exchange_code=True)["exchange_code"]
+    assert oidcore.ExchangeCodes(store=rp.store).redeem(code, binding=start.binding)["token_type"] == "Bearer"
+    start, callback = login(drive, rp)
+    code = complete(rp, callback, exchange_code=True)["exchange_code"]
+    with pytest.raises(oidcore.NotFound):
+        rp.redeem_exchange_code(code)  # another client, no cookie
+    with pytest.raises(oidcore.NotFound):
+        rp.redeem_exchange_code(code, binding=start.binding)  # the attempt burnt it
 
 
 def test_refresh_rotation_and_one_call_for_concurrent_refreshes(drive: Any, idp: Any) -> None:
     rp = make_rp(idp)
-    tokens = rp.complete_login(login(drive, rp)[1])
+    tokens = complete(rp, login(drive, rp)[1])
     old = tokens["refresh_token"]
     results: list[Any] = [None] * 8
     barrier = threading.Barrier(8)
@@ -232,7 +268,7 @@ def test_refresh_rotation_and_one_call_for_concurrent_refreshes(drive: Any, idp:
 def test_userinfo_revoke_and_logout(drive: Any, idp: Any) -> None:
     rp = make_rp(idp)
     jar = http.cookiejar.CookieJar()
-    tokens = rp.complete_login(login(drive, rp, jar=jar)[1])
+    tokens = complete(rp, login(drive, rp, jar=jar)[1])
     info = rp.userinfo(tokens["access_token"])
     assert info["sub"] == tokens["claims"]["sub"] and info["email"] == "alice@example.com"
     assert info["groups"] == ["admins", "staff"] and info["organizationId"] == "org-alice"
@@ -261,7 +297,7 @@ def test_userinfo_revoke_and_logout(drive: Any, idp: Any) -> None:
 def test_wrong_client_secret_is_invalid_client(drive: Any, idp: Any) -> None:
     rp = make_rp(idp, client_secret="not-the-secret")
     with pytest.raises(oidcore.IdPError) as info:
-        rp.complete_login(login(drive, rp, "bob", "bob-password")[1])
+        complete(rp, login(drive, rp, "bob", "bob-password")[1])
     assert info.value.error == "invalid_client"
     assert isinstance(info.value, oidcore.Error) and info.value.code == "idp_error"
     assert info.value.status is not None and 400 <= info.value.status < 500
@@ -270,7 +306,7 @@ def test_wrong_client_secret_is_invalid_client(drive: Any, idp: Any) -> None:
 def test_client_secret_basic(drive: Any, idp: Any) -> None:
     # The provider decodes Basic credentials raw, as Authentik does.
     rp = make_rp(idp, token_endpoint_auth_method="client_secret_basic", basic_auth_encoding="raw")
-    assert rp.complete_login(login(drive, rp)[1])["access_token"]
+    assert complete(rp, login(drive, rp)[1])["access_token"]
     clients = [r["client_auth"] for r in idp.control("requests")["requests"] if r["grant_type"]]
     assert clients and all("basic" in str(c) for c in clients), clients
 
@@ -280,19 +316,20 @@ def test_provider_errors(drive: Any, idp: Any) -> None:
     # An error sent back through the callback: no HTTP status of the provider's.
     start = rp.begin_login()
     with pytest.raises(oidcore.IdPError) as info:
-        rp.complete_login(f"{REDIRECT_URI}?error=access_denied&error_description=nope&state={start['state']}")
+        complete(rp, f"{REDIRECT_URI}?error=access_denied&error_description=nope&state={start.state}",
+                 binding=start.binding)
     assert (info.value.error, info.value.error_description, info.value.status) == ("access_denied", "nope", None)
 
     # The token endpoint answering an OAuth error, then a server error.
     idp.control("token_mode", {"mode": "status", "status": 400,
                                "body": '{"error":"invalid_grant","error_description":"code expired"}'})
     with pytest.raises(oidcore.IdPError) as info:
-        rp.complete_login(login(drive, rp)[1])
+        complete(rp, login(drive, rp)[1])
     assert (info.value.error, info.value.error_description, info.value.status) == (
         "invalid_grant", "code expired", 400)
     idp.control("token_mode", {"mode": "status", "status": 503, "body": "down for maintenance"})
     with pytest.raises(oidcore.HttpError) as http_info:
-        rp.complete_login(login(drive, rp)[1])
+        complete(rp, login(drive, rp)[1])
     assert http_info.value.code == "http_error" and http_info.value.status == 503
 
 
@@ -310,7 +347,7 @@ def test_begin_login_refusals(idp: Any) -> None:
     with pytest.raises(oidcore.ArgumentTypeError):
         rp.begin_login(extra=object())
     with pytest.raises(TypeError):
-        rp.complete_login(42)  # type: ignore[arg-type]
+        complete(rp, 42)  # type: ignore[arg-type]
 
 
 def test_configuration_errors(idp: Any) -> None:
@@ -358,7 +395,7 @@ def test_async_faces_never_block_the_event_loop(drive: Any, idp: Any, store: Any
             gaps.clear()
             began = time.monotonic()
             with pytest.raises(oidcore.HttpError):
-                await rp.complete_login_async(callback)
+                await rp.complete_login_async(callback, binding=start.binding)
             hung = time.monotonic() - began
             hang_gaps = list(gaps)
             idp.control("token_mode", {"mode": "normal"})
@@ -367,9 +404,9 @@ def test_async_faces_never_block_the_event_loop(drive: Any, idp: Any, store: Any
             start = await rp.begin_login_async("/after", binding="b")
             callback = await asyncio.to_thread(drive.drive_login, start["url"], "alice", "alice-password")
             handoff = await rp.complete_login_async(callback, binding="b", exchange_code=True)
-            tokens = await rp.redeem_exchange_code_async(handoff["exchange_code"])
+            tokens = await rp.redeem_exchange_code_async(handoff["exchange_code"], binding="b")
             with pytest.raises(oidcore.NotFound):
-                await rp.redeem_exchange_code_async(handoff["exchange_code"])
+                await rp.redeem_exchange_code_async(handoff["exchange_code"], binding="b")
             fresh = await rp.refresh_async(tokens["refresh_token"])
             info = await rp.userinfo_async(fresh["access_token"])
             verified = await rp.verify_access_token_async(fresh["access_token"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,21 @@ def _callback_bytes(callback: object) -> bytes:
                 raise ArgumentTypeError("callback parameters must be str")
         return ("?" + urllib.parse.urlencode(pairs)).encode("utf-8", "surrogatepass")
     return to_bytes(callback, "callback")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoginStart:
+    """What begin_login() hands out. Also readable as a mapping (``start["url"]``)."""
+
+    url: str
+    state: str
+    binding: str | None
+    expires_in: int
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in ("url", "state", "binding", "expires_in"):
+            raise KeyError(key)
+        return getattr(self, key)
 
 
 class RelyingParty:
@@ -72,18 +88,23 @@ class RelyingParty:
 
     def begin_login(self, redirect_after: str | None = None, extra: Any = None, binding: Text | None = None,
                     scopes: str | Sequence[str] | None = None,
-                    params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """Starts a login: {"url" (send the browser there), "state", "expires_in"}.
+                    params: Mapping[str, str] | None = None) -> LoginStart:
+        """Starts a login: a LoginStart with ``.url`` (send the browser there), ``.state``,
+        ``.binding`` and ``.expires_in``.
 
-        ``redirect_after`` (where to go afterwards) must be a safe relative path, else
-        UnsafeRedirect; ``extra`` (anything JSON holds) comes back from complete_login();
-        ``binding`` ties the login to one browser (e.g. a cookie's value); ``scopes`` replace
-        the configured ones; ``params`` are extra authorization parameters ("prompt", ...).
+        ``.binding`` ties the login to this browser: keep it in a short-lived HttpOnly cookie
+        (SameSite=Lax) and give it back to complete_login(binding=...), which refuses the
+        callback without it (None only with ``browser_binding=False``). ``binding`` here uses
+        a value of yours instead of a fresh random one. ``redirect_after`` (where to go
+        afterwards) must be a safe relative path, else UnsafeRedirect; ``extra`` (anything
+        JSON holds) comes back from complete_login(); ``scopes`` replace the configured ones;
+        ``params`` are extra authorization parameters ("prompt", ...).
         """
         opts = options(redirect_after=redirect_after, extra=extra, binding=binding_text(binding),
                        scopes=scopes if scopes is None or isinstance(scopes, str) else string_list(scopes, "scopes"),
                        params=None if params is None else dict(params))
-        return unwrap_dict(self._native.begin_login(opts))
+        d = unwrap_dict(self._native.begin_login(opts))
+        return LoginStart(url=d["url"], state=d["state"], binding=d["binding"], expires_in=d["expires_in"])
 
     def complete_login(self, callback: Callback, *, binding: Text | None = None, exchange_code: bool = False,
                        exchange_code_ttl: int | datetime.timedelta | None = None,
@@ -160,7 +181,7 @@ class RelyingParty:
 
     async def begin_login_async(self, redirect_after: str | None = None, extra: Any = None,
                                 binding: Text | None = None, scopes: str | Sequence[str] | None = None,
-                                params: Mapping[str, str] | None = None) -> dict[str, Any]:
+                                params: Mapping[str, str] | None = None) -> LoginStart:
         """begin_login() in a worker thread (the first call fetches discovery)."""
         return await asyncio.to_thread(self.begin_login, redirect_after, extra, binding, scopes, params)
 
