@@ -257,6 +257,8 @@ export interface RelyingPartyOptions {
   /** Seconds: default 600, 60 and 3600. */
   stateTtl?: number;
   exchangeCodeTtl?: number;
+  /** Tie every login to the browser that started it (default true). */
+  browserBinding?: boolean;
   discoveryTtl?: number;
   /** Seconds (0..60, default 2) a finished refresh also answers callers of the same refresh token. */
   refreshReuseWindow?: number;
@@ -299,6 +301,11 @@ export interface LoginStart {
   /** Send the browser here. */
   url: string;
   state: string;
+  /**
+   * Ties the login to this browser: keep it in a short-lived HttpOnly cookie (SameSite=Lax)
+   * and pass it to completeLogin({ binding }). null only with browserBinding: false.
+   */
+  binding: string | null;
   /** Seconds the login state lives. */
   expiresIn: number;
 }

@@ -35,14 +35,23 @@ async function flow(t, makeStore) {
     ...extra,
   });
   const rp = newRp();
+  // The browsers of the tests: the binding each login handed out, by its state, as the
+  // browser that started it keeps it in a cookie; `browser(rp).completeLogin` sends it along
+  // unless the options name a binding of their own.
+  const bindings = new Map();
+  const stateOf = (cb) => new URL(String(cb), 'http://127.0.0.1').searchParams.get('state');
+  const browser = (target) => ({
+    completeLogin: (cb, o = {}) => target.completeLogin(cb, { binding: bindings.get(stateOf(cb)) ?? undefined, ...o }),
+  });
   // Logs in through the provider's pages; resolves with the callback URL (and the login).
   const login = async (user = ALICE, options = {}, target = rp) => {
     const start = await target.beginLogin(options);
+    bindings.set(start.state, start.binding);
     const jar = new drive.CookieJar();
     const callback = await drive.driveLogin(start.url, { ...user, jar });
     return { start, callback, jar };
   };
-  const session = async (user = ALICE) => rp.completeLogin((await login(user)).callback);
+  const session = async (user = ALICE) => browser(rp).completeLogin((await login(user)).callback);
 
   await t.test('happy path: tokens, claims and principal', async () => {
     const { start, callback } = await login(ALICE, { redirectAfter: '/dashboard?tab=1', extra: { cart_id: 7, nested: { a_b: 1 } } });
@@ -54,7 +63,7 @@ async function flow(t, makeStore) {
     assert.ok(callback.startsWith(`${REDIRECT_URI}?`), callback);
 
     // Express hands the callback as req.url: a path with its query.
-    const r = await rp.completeLogin(pathOf(callback));
+    const r = await browser(rp).completeLogin(pathOf(callback));
     assert.deepEqual(Object.keys(r).sort(), ['accessClaims', 'accessToken', 'claims', 'expiresAt', 'expiresIn', 'extra',
       'idToken', 'principal', 'redirectAfter', 'refreshToken', 'scope', 'tokenType'].sort());
     assert.equal(r.tokenType, 'Bearer');
@@ -75,7 +84,7 @@ async function flow(t, makeStore) {
     assert.deepEqual(r.extra, { cart_id: 7, nested: { a_b: 1 } });
 
     // bob: no organizationId (it falls back to sub), no admin group.
-    const b = await rp.completeLogin(new URL((await login(BOB)).callback));
+    const b = await browser(rp).completeLogin(new URL((await login(BOB)).callback));
     assert.equal(b.principal.organizationId, b.claims.sub);
     assert.equal(b.principal.role, 'user');
     assert.equal(b.redirectAfter, null);
@@ -94,28 +103,45 @@ async function flow(t, makeStore) {
     await assert.rejects(rp.verifyRequest({ headers: {} }), code('not_found'));
   });
 
+  await t.test('login CSRF: a callback replayed by a client without the binding is refused', async () => {
+    const { start, callback } = await login();
+    assert.match(start.binding, /^[A-Za-z0-9_-]{43}$/);
+    await assert.rejects(rp.completeLogin(callback), (e) => code('not_found')(e) && /binding/.test(e.message));
+    await assert.rejects(browser(rp).completeLogin(callback), code('not_found'), 'the attempt spent the state');
+    const open = newRp({ browserBinding: false });
+    const u = await login(ALICE, {}, open);
+    assert.equal(u.start.binding, null);
+    assert.equal((await open.completeLogin(u.callback)).tokenType, 'Bearer');
+  });
+
   await t.test('exchange code: the tokens handed over once', async () => {
-    const { callback } = await login(ALICE, { redirectAfter: '/app', extra: { k: 'v' } });
-    const r = await rp.completeLogin(callback, { exchangeCode: true, exchangeCodeTtl: 30 });
+    const { start, callback } = await login(ALICE, { redirectAfter: '/app', extra: { k: 'v' } });
+    const r = await browser(rp).completeLogin(callback, { exchangeCode: true, exchangeCodeTtl: 30 });
     assert.deepEqual(Object.keys(r).sort(), ['claims', 'exchangeCode', 'extra', 'principal', 'redirectAfter']);
     assert.match(r.exchangeCode, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(r.principal.role, 'admin');
     assert.equal(r.redirectAfter, '/app');
     assert.deepEqual(r.extra, { k: 'v' });
-    const tokens = await rp.redeemExchangeCode(r.exchangeCode);
+    // Bound to the login's browser by default: useless without its binding (and spent by
+    // the attempt), so this one is redeemed with it.
+    const tokens = await rp.redeemExchangeCode(r.exchangeCode, { binding: start.binding });
     assert.equal(tokens.tokenType, 'Bearer');
     assert.equal(typeof tokens.accessToken, 'string');
     assert.equal(typeof tokens.refreshToken, 'string');
     assert.equal(tokens.claims.sub, r.claims.sub);
     assert.ok(!('access_token' in tokens) && !('redirectAfter' in tokens));
     assert.equal((await rp.verifyAccessToken(tokens.accessToken)).claims.sub, r.claims.sub);
-    await assert.rejects(rp.redeemExchangeCode(r.exchangeCode), code('not_found'));
+    await assert.rejects(rp.redeemExchangeCode(r.exchangeCode, { binding: start.binding }), code('not_found'));
+    const leaked = await login();
+    const l = await browser(rp).completeLogin(leaked.callback, { exchangeCode: true });
+    await assert.rejects(rp.redeemExchangeCode(l.exchangeCode), code('not_found'), 'another client, no cookie');
+    await assert.rejects(rp.redeemExchangeCode(l.exchangeCode, { binding: leaked.start.binding }), code('not_found'));
 
     // Bound to one browser: another binding spends it.
-    const bound = await rp.completeLogin((await login()).callback, { exchangeCode: true, exchangeCodeBinding: 'browser-a' });
+    const bound = await browser(rp).completeLogin((await login()).callback, { exchangeCode: true, exchangeCodeBinding: 'browser-a' });
     await assert.rejects(rp.redeemExchangeCode(bound.exchangeCode, { binding: 'browser-b' }), code('not_found'));
     await assert.rejects(rp.redeemExchangeCode(bound.exchangeCode, { binding: 'browser-a' }), code('not_found'));
-    const bound2 = await rp.completeLogin((await login()).callback, { exchangeCode: true, exchangeCodeBinding: 'browser-a' });
+    const bound2 = await browser(rp).completeLogin((await login()).callback, { exchangeCode: true, exchangeCodeBinding: 'browser-a' });
     assert.equal((await rp.redeemExchangeCode(bound2.exchangeCode, { binding: 'browser-a' })).tokenType, 'Bearer');
   });
 
@@ -133,7 +159,7 @@ async function flow(t, makeStore) {
     assert.equal(raced.accessToken, second.accessToken);
     // Without the window, the spent token is refused by the provider.
     const strict = newRp({ refreshReuseWindow: 0 });
-    const s1 = await strict.completeLogin((await login(ALICE, {}, strict)).callback);
+    const s1 = await browser(strict).completeLogin((await login(ALICE, {}, strict)).callback);
     const s2 = await strict.refresh(s1.refreshToken);
     await assert.rejects(strict.refresh(s1.refreshToken), (e) => idpError('invalid_grant')(e) && e.status === 400
       && typeof e.errorDescription === 'string');
@@ -174,7 +200,7 @@ async function flow(t, makeStore) {
 
   await t.test('logout URL, followed at the provider', async () => {
     const { callback, jar } = await login();
-    const s = await rp.completeLogin(callback);
+    const s = await browser(rp).completeLogin(callback);
     const url = await rp.logoutUrl({ idTokenHint: s.idToken, state: 'after-logout' });
     assert.ok(url.startsWith(`${idp.issuer}end-session/?`), url);
     const q = new URL(url).searchParams;
@@ -188,31 +214,32 @@ async function flow(t, makeStore) {
 
   await t.test('state: used once, bound to its browser', async () => {
     const { callback } = await login();
-    await rp.completeLogin(callback);
-    await assert.rejects(rp.completeLogin(callback), code('not_found'));
+    await browser(rp).completeLogin(callback);
+    await assert.rejects(browser(rp).completeLogin(callback), code('not_found'));
     const bound = await login(ALICE, { binding: 'browser-1' });
-    await assert.rejects(rp.completeLogin(bound.callback, { binding: 'browser-2' }), code('not_found'));
-    await assert.rejects(rp.completeLogin(bound.callback, { binding: 'browser-1' }), code('not_found'), 'spent by the wrong binding');
+    await assert.rejects(browser(rp).completeLogin(bound.callback, { binding: 'browser-2' }), code('not_found'));
+    await assert.rejects(browser(rp).completeLogin(bound.callback, { binding: 'browser-1' }), code('not_found'), 'spent by the wrong binding');
     const ok = await login(ALICE, { binding: 'browser-1' });
-    assert.equal((await rp.completeLogin(ok.callback, { binding: 'browser-1' })).tokenType, 'Bearer');
+    assert.equal((await browser(rp).completeLogin(ok.callback, { binding: 'browser-1' })).tokenType, 'Bearer');
   });
 
   await t.test('refusals: wrong secret, denied login, bad nonce, token endpoint down, unsafe redirect', async () => {
     const wrong = newRp({ clientSecret: 'wrong-secret' });
     const { callback } = await login(ALICE, {}, wrong);
-    await assert.rejects(wrong.completeLogin(callback), idpError('invalid_client'));
+    await assert.rejects(browser(wrong).completeLogin(callback), idpError('invalid_client'));
 
     // The provider sends the browser back with an error.
     const denied = await rp.beginLogin();
-    await assert.rejects(rp.completeLogin(`${REDIRECT_URI}?error=access_denied&error_description=no&state=${denied.state}`),
+    bindings.set(denied.state, denied.binding);
+    await assert.rejects(browser(rp).completeLogin(`${REDIRECT_URI}?error=access_denied&error_description=no&state=${denied.state}`),
       (e) => idpError('access_denied')(e) && e.errorDescription === 'no');
 
     try {
       await idp.control('id_token_nonce', { value: 'not-the-nonce' });
-      await assert.rejects(rp.completeLogin((await login()).callback), code('bad_nonce'));
+      await assert.rejects(browser(rp).completeLogin((await login()).callback), code('bad_nonce'));
       await idp.control('reset');
       await idp.control('token_mode', { mode: 'status', status: 502, body: 'bad gateway' });
-      await assert.rejects(rp.completeLogin((await login()).callback), (e) => code('http_error')(e) && e.status === 502);
+      await assert.rejects(browser(rp).completeLogin((await login()).callback), (e) => code('http_error')(e) && e.status === 502);
     } finally {
       await idp.control('reset');
     }
@@ -234,7 +261,7 @@ async function flow(t, makeStore) {
 
     const { start: s2, callback } = await login();
     const nonce = new URL(s2.url).searchParams.get('nonce');
-    const { idToken } = await rp.completeLogin(callback);
+    const { idToken } = await browser(rp).completeLogin(callback);
     const v = new Verifier({ issuer: idp.issuer, audience: idp.clientId, discovery: true });
     assert.equal((await v.verify(idToken, { nonce })).claims.nonce, nonce);
     await assert.rejects(v.verify(idToken, { nonce: 'another' }), code('bad_nonce'));
