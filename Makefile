@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build test test-node test-e2e test-python test-asan test-tsan fuzz demo clean
+.PHONY: all deps build test test-node test-e2e test-python test-asan test-tsan fuzz demo bench clean
 
 all: build
 
@@ -70,6 +70,13 @@ fuzz: deps
 SERVE ?=
 demo: build
 	@SERVE=$(SERVE) scripts/demo.sh $(BUILD)
+
+# oidcore side by side with passport-jwt + jwks-rsa, jose, fast-jwt, PyJWT, joserfc, the raw
+# OpenSSL/libsodium verify and an ioredis exchange-code service, in one run on the same tokens
+# (benchmarks/README.md). BENCH_SECONDS per case; BENCH_SECONDS=0.2 is a quick smoke run.
+BENCH_SECONDS ?= 1.5
+bench:
+	@BENCH_SECONDS=$(BENCH_SECONDS) BENCH_BUILD=$(BUILD)-bench JOBS=$(JOBS) benchmarks/run.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz bindings/node/build
