@@ -23,6 +23,7 @@
 #include "store/memory_store.hpp"
 #include "store/redis_store.hpp"
 #include "verifier/verifier.hpp"
+#include "web/request_verification.hpp"
 
 static_assert(OIDCORE_STATUS_COUNT == oidcore::kStatusCount, "C and C++ status tables differ");
 static_assert(static_cast<int>(oidcore::Status::internal) == OIDCORE_INTERNAL, "status numbering drifted");
@@ -35,6 +36,7 @@ struct oidcore_verifier {
 struct oidcore_result {
   oidcore::VerifiedToken token;
   bool has_principal = false;
+  const char* source = "";  // "cookie" / "bearer" for a request verification
 };
 
 struct oidcore_store {
@@ -244,6 +246,35 @@ std::optional<std::string_view> optional_bytes(const char* p, size_t len) {
   return std::string_view(p, len);
 }
 
+// The common part of the request verifications: arguments checked, options parsed, then
+// `verify(cookie, authorization, options, result)` fills the result.
+template <class F>
+oidcore_status verify_request_with(const char* cookie_header, size_t cookie_len, const char* authorization,
+                                   size_t authorization_len, const char* options_json, size_t options_len,
+                                   oidcore_result** out, oidcore_error* error, F&& verify) {
+  if (!cookie_header && cookie_len)
+    return report(error, oidcore::Status::invalid_argument, "cookie_header is NULL but its length is not 0");
+  if (!authorization && authorization_len)
+    return report(error, oidcore::Status::invalid_argument, "authorization is NULL but its length is not 0");
+  if (!options_json && options_len)
+    return report(error, oidcore::Status::invalid_argument, "options_json is NULL but its length is not 0");
+  return guarded(error, [&] {
+    oidcore::web::RequestVerificationOptions options;
+    if (auto err = oidcore::web::parse_request_verification_options(
+            std::string_view(options_json ? options_json : "", options_len), options))
+      return report(error, err);
+    auto result = std::make_unique<oidcore_result>();
+    oidcore::web::TokenSource source;
+    if (auto err = verify(std::string_view(cookie_header ? cookie_header : "", cookie_len),
+                          std::string_view(authorization ? authorization : "", authorization_len), options,
+                          *result, source))
+      return report(error, err);
+    result->source = source == oidcore::web::TokenSource::bearer ? "bearer" : "cookie";
+    *out = result.release();
+    return ok(error);
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -325,6 +356,26 @@ oidcore_status oidcore_verifier_verify_cached(const oidcore_verifier* verifier, 
   return verify_with(verifier, token, token_len, out, error, false);
 }
 
+oidcore_status oidcore_verifier_verify_request(const oidcore_verifier* verifier, const char* cookie_header,
+                                               size_t cookie_len, const char* authorization, size_t authorization_len,
+                                               const char* options_json, size_t options_len, oidcore_result** out,
+                                               oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (!verifier || !verifier->impl) return report(error, oidcore::Status::invalid_argument, "verifier must not be NULL");
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return verify_request_with(
+      cookie_header, cookie_len, authorization, authorization_len, options_json, options_len, out, error,
+      [&](std::string_view cookie, std::string_view auth, const oidcore::web::RequestVerificationOptions& options,
+          oidcore_result& result, oidcore::web::TokenSource& source) {
+        oidcore::VerifyOptions verify_options;
+        verify_options.allow_fetch = options.allow_fetch;
+        auto err = oidcore::web::verify_request(cookie, auth, options.sources, *verifier->impl, verify_options,
+                                                result.token, source);
+        result.has_principal = verifier->impl->config().principal.has_value();
+        return err;
+      });
+}
+
 oidcore_status oidcore_verifier_refresh(const oidcore_verifier* verifier, oidcore_error* error) {
   if (!verifier || !verifier->impl) return report(error, oidcore::Status::invalid_argument, "verifier must not be NULL");
   return guarded(error, [&] { return report(error, verifier->impl->refresh_keys()); });
@@ -394,6 +445,8 @@ const char* oidcore_result_alg(const oidcore_result* result) {
 }
 
 const char* oidcore_result_kid(const oidcore_result* result) { return result ? result->token.kid.c_str() : nullptr; }
+
+const char* oidcore_result_source(const oidcore_result* result) { return result ? result->source : nullptr; }
 
 void oidcore_result_free(oidcore_result* result) { delete result; }
 
@@ -703,6 +756,24 @@ oidcore_status oidcore_rp_verify_access_token(oidcore_rp* rp, const char* token,
     *out = result.release();
     return ok(error);
   });
+}
+
+oidcore_status oidcore_rp_verify_request(oidcore_rp* rp, const char* cookie_header, size_t cookie_len,
+                                         const char* authorization, size_t authorization_len,
+                                         const char* options_json, size_t options_len, oidcore_result** out,
+                                         oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (!rp || !rp->impl || !out) return report(error, oidcore::Status::invalid_argument, "rp and out must not be NULL");
+  return verify_request_with(
+      cookie_header, cookie_len, authorization, authorization_len, options_json, options_len, out, error,
+      [&](std::string_view cookie, std::string_view auth, const oidcore::web::RequestVerificationOptions& options,
+          oidcore_result& result, oidcore::web::TokenSource& source) {
+        const auto check = [&](std::string_view token) {
+          return rp->impl->verify_access_token(token, result.token, options.allow_fetch);
+        };
+        result.has_principal = true;
+        return oidcore::web::verify_request(cookie, auth, options.sources, check, source);
+      });
 }
 
 void oidcore_string_free(char* s) { std::free(s); }

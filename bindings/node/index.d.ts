@@ -146,12 +146,23 @@ export interface ExtractedToken {
   source: TokenSourceName;
 }
 
+/** The result of verifyRequest: where the token that verified came from, too. */
+export interface RequestVerifyResult<C extends JwtClaims = JwtClaims> extends VerifyResult<C> {
+  source: TokenSourceName;
+}
+
 export class Verifier {
   constructor(options: VerifierOptions);
   /** With `nonce`, the token's `nonce` claim must equal it (else 'bad_nonce'). */
   verify<C extends JwtClaims = JwtClaims>(token: string | Uint8Array, options?: { nonce?: string }): Promise<VerifyResult<C>>;
-  /** The request's token (cookie first, then Bearer), verified. No token: 'not_found'. */
-  verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<VerifyResult<C>>;
+  /**
+   * Every source of the request that holds a token (cookie first, then Bearer, by default)
+   * is tried until one verifies: a junk or stale cookie never hides a good bearer token.
+   * When none verifies, the most specific failure: keys unreachable, then a rejected token
+   * ('expired', ...), then a value that is no token ('malformed', 'too_large'), then
+   * 'not_found'; ties go to the first source in order.
+   */
+  verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<RequestVerifyResult<C>>;
   verifySync<C extends JwtClaims = JwtClaims>(token: string | Uint8Array): VerifyResult<C>;
   ready(): Promise<void>;
   stats(): VerifierStats;
@@ -379,7 +390,8 @@ export class RelyingParty {
   revoke(token: string, options?: { tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void>;
   logoutUrl(options?: LogoutUrlOptions): Promise<string>;
   verifyAccessToken<C extends JwtClaims = JwtClaims>(token: string): Promise<VerifyResult<C>>;
-  verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<VerifyResult<C>>;
+  /** As Verifier.verifyRequest, with the provider's keys, issuer and access-token audience. */
+  verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<RequestVerifyResult<C>>;
 }
 
 // ---------------------------------------------------------------------------------------

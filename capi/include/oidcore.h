@@ -75,9 +75,11 @@ typedef enum oidcore_status {
   OIDCORE_INVALID_CONFIG = 22,    /* "invalid_config": the message names the offending key */
   OIDCORE_INVALID_ARGUMENT = 23,  /* "invalid_argument" */
   OIDCORE_INTERNAL = 24,          /* "internal": a bug, never expected */
-  /* "needs_fetch": not a failure. Returned only by oidcore_verifier_verify_cached() when
-   * the verification needs the network (first fetch, expired keys, unknown kid); call
-   * oidcore_verifier_verify() (from a worker thread) for that token. */
+  /* "needs_fetch": not a failure. Returned only by oidcore_verifier_verify_cached() (and by
+   * the request verifications called with "allow_fetch": false) when the verification
+   * needs the network (first fetch, expired keys, unknown kid); call
+   * oidcore_verifier_verify() (from a worker thread) for that token, or the same request
+   * verification with fetching allowed. */
   OIDCORE_NEEDS_FETCH = 25
 } oidcore_status;
 
@@ -219,6 +221,48 @@ OIDCORE_API const char *oidcore_result_principal(const oidcore_result *result, s
  * the key had none). Static or result-owned storage; NULL only when result is NULL. */
 OIDCORE_API const char *oidcore_result_alg(const oidcore_result *result);
 OIDCORE_API const char *oidcore_result_kid(const oidcore_result *result);
+
+/*
+ * Verifies a request rather than a token: every source of the request that holds a token
+ * (the cookie and the "Authorization: Bearer" header, in the configured order) is tried
+ * until one verifies, so a stale or forged cookie never hides a good bearer token (nor the
+ * reverse). `cookie_header` and `authorization` are the raw header values, NULL/0 when
+ * absent; `options_json` (NULL/0 for the defaults) takes the options of
+ * oidcore_extract_token() ("cookie_name", "order", "cookie_secrets": a cookie that is not
+ * signed with one of them counts as absent) plus
+ *   "allow_fetch": BOOL (default true; false behaves like oidcore_verifier_verify_cached():
+ *       nothing touches the network and OIDCORE_NEEDS_FETCH may be answered).
+ * An "Authorization" header of another scheme (Basic, ...) holds no token; a "Bearer" value
+ * that is not a token68 is a value that is not a token (OIDCORE_MALFORMED).
+ *
+ * The first token that verifies wins: OIDCORE_OK, *out as oidcore_verifier_verify() gives
+ * it, and oidcore_result_source() says where it came from. When none verifies, the most
+ * specific failure is returned, from most to least specific:
+ *   1. the keys could not be had (OIDCORE_JWKS_UNAVAILABLE, OIDCORE_HTTP_ERROR): the
+ *      verdict is unknown, so this is a retryable failure, not a rejection;
+ *   2. a real token rejected (OIDCORE_EXPIRED, OIDCORE_BAD_SIGNATURE, OIDCORE_BAD_AUDIENCE,
+ *      OIDCORE_KEY_NOT_FOUND, OIDCORE_UNSUPPORTED_ALG, ...);
+ *   3. a value that is not even a token (OIDCORE_MALFORMED, OIDCORE_TOO_LARGE);
+ *   4. no token anywhere (OIDCORE_NOT_FOUND).
+ * Between failures of the same rank the first source in order wins; the message names the
+ * source. OIDCORE_NEEDS_FETCH from any source stops at once and is returned: call this
+ * function again with fetching allowed (from a worker thread), which walks the sources again
+ * in the same order. Bad options: OIDCORE_INVALID_ARGUMENT naming the key. Thread-safe.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_verify_request(const oidcore_verifier *verifier,
+                                                                            const char *cookie_header,
+                                                                            size_t cookie_len,
+                                                                            const char *authorization,
+                                                                            size_t authorization_len,
+                                                                            const char *options_json,
+                                                                            size_t options_len,
+                                                                            oidcore_result **out,
+                                                                            oidcore_error *error);
+
+/* Where the token of a request verification's result came from: "cookie" or "bearer"; ""
+ * for the result of a call that verifies a given token. Static storage; NULL only when
+ * result is NULL. */
+OIDCORE_API const char *oidcore_result_source(const oidcore_result *result);
 
 /* Releases a result. NULL is accepted. */
 OIDCORE_API void oidcore_result_free(oidcore_result *result);
@@ -533,6 +577,23 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_verify_access_token(oidc
                                                                            size_t token_len,
                                                                            oidcore_result **out,
                                                                            oidcore_error *error);
+
+/*
+ * The request verification of oidcore_verifier_verify_request() (same inputs, options and
+ * rule) with the relying party's access-token check (oidcore_rp_verify_access_token()). With
+ * "allow_fetch": false nothing touches the network: OIDCORE_NEEDS_FETCH when the provider's
+ * metadata (not fetched yet, or past "discovery_ttl") or its keys must be fetched first.
+ * The result always has a principal and a source.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_verify_request(oidcore_rp *rp,
+                                                                      const char *cookie_header,
+                                                                      size_t cookie_len,
+                                                                      const char *authorization,
+                                                                      size_t authorization_len,
+                                                                      const char *options_json,
+                                                                      size_t options_len,
+                                                                      oidcore_result **out,
+                                                                      oidcore_error *error);
 
 /*
  * Verifies an ID token with an expected nonce (as oidcore_verifier_verify, plus the nonce

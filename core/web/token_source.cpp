@@ -24,7 +24,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-Error check_options(const TokenSourceOptions& o) {
+}  // namespace
+
+Error check_token_source_options(const TokenSourceOptions& o) {
   if (!is_cookie_name(o.cookie_name)) return detail::keyed("cookie_name", "must be an RFC 6265 cookie name (a token)");
   if (o.order.empty()) return detail::keyed("order", "must not be empty");
   if (o.order.size() > 2 || (o.order.size() == 2 && o.order[0] == o.order[1]))
@@ -37,9 +39,44 @@ Error check_options(const TokenSourceOptions& o) {
   return {};
 }
 
-}  // namespace
-
 std::string_view token_source_name(TokenSource s) noexcept { return s == TokenSource::bearer ? "bearer" : "cookie"; }
+
+namespace detail {
+
+bool read_token_source_option(std::string_view key, const simdjson::dom::element& value, TokenSourceOptions& out,
+                              Error& err) {
+  err = {};
+  if (key == "cookie_name") {
+    err = detail::read_string(value, key, false, out.cookie_name);
+    if (!err && !is_cookie_name(out.cookie_name)) err = detail::keyed(key, "must be an RFC 6265 cookie name (a token)");
+  } else if (key == "order") {
+    std::vector<std::string> names;
+    if ((err = detail::read_string_list(value, key, names))) return true;
+    out.order.clear();
+    for (const auto& n : names) {
+      TokenSource s;
+      if (n == "cookie") s = TokenSource::cookie;
+      else if (n == "bearer") s = TokenSource::bearer;
+      else {
+        err = detail::keyed(key, "may hold only \"cookie\" and \"bearer\"");
+        return true;
+      }
+      for (auto seen : out.order)
+        if (seen == s) {
+          err = detail::keyed(key, "must not repeat a source");
+          return true;
+        }
+      out.order.push_back(s);
+    }
+  } else if (key == "cookie_secrets") {
+    err = detail::read_string_list(value, key, out.cookie_secrets);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace detail
 
 Error parse_token_source_options(std::string_view text, TokenSourceOptions& out) {
   out = TokenSourceOptions();
@@ -48,28 +85,10 @@ Error parse_token_source_options(std::string_view text, TokenSourceOptions& out)
   simdjson::dom::object obj;
   if (auto err = detail::parse_object(parser, text, "token source options", obj)) return err;
   for (auto field : obj) {
-    const std::string_view key = field.key;
-    if (key == "cookie_name") {
-      if (auto err = detail::read_string(field.value, key, false, out.cookie_name)) return err;
-      if (!is_cookie_name(out.cookie_name)) return detail::keyed(key, "must be an RFC 6265 cookie name (a token)");
-    } else if (key == "order") {
-      std::vector<std::string> names;
-      if (auto err = detail::read_string_list(field.value, key, names)) return err;
-      out.order.clear();
-      for (const auto& n : names) {
-        TokenSource s;
-        if (n == "cookie") s = TokenSource::cookie;
-        else if (n == "bearer") s = TokenSource::bearer;
-        else return detail::keyed(key, "may hold only \"cookie\" and \"bearer\"");
-        for (auto seen : out.order)
-          if (seen == s) return detail::keyed(key, "must not repeat a source");
-        out.order.push_back(s);
-      }
-    } else if (key == "cookie_secrets") {
-      if (auto err = detail::read_string_list(field.value, key, out.cookie_secrets)) return err;
-    } else {
-      return detail::keyed(key, "is not a known token source option");
-    }
+    Error err;
+    if (!detail::read_token_source_option(field.key, field.value, out, err))
+      return detail::keyed(field.key, "is not a known token source option");
+    if (err) return err;
   }
   return {};
 }
@@ -92,7 +111,7 @@ std::optional<std::string_view> bearer_token(std::string_view h) noexcept {
 Error extract_token(std::string_view cookie_header, std::string_view authorization, const TokenSourceOptions& options,
                     ExtractedToken& out) {
   out = ExtractedToken();
-  if (auto err = check_options(options)) return err;
+  if (auto err = check_token_source_options(options)) return err;
   for (auto source : options.order) {
     if (source == TokenSource::cookie) {
       if (cookie_header.empty()) continue;
@@ -123,6 +142,45 @@ Error extract_token(std::string_view cookie_header, std::string_view authorizati
     }
   }
   return Error(Status::not_found, "no token in the request");
+}
+
+Error find_source_token(std::string_view cookie_header, std::string_view authorization, TokenSource source,
+                        const TokenSourceOptions& options, std::string& token, bool* bad_signature) {
+  token.clear();
+  if (bad_signature) *bad_signature = false;
+  if (source == TokenSource::cookie) {
+    if (cookie_header.empty()) return Error(Status::not_found, "");
+    std::optional<std::string> value;
+    if (auto err = find_cookie(cookie_header, options.cookie_name, value)) return err;
+    if (!value || value->empty()) return Error(Status::not_found, "");
+    if (!options.cookie_secrets.empty()) {
+      std::string unsigned_value;
+      if (auto err = unsign_cookie(*value, options.cookie_secrets, unsigned_value)) {
+        if (err.status == Status::internal) return err;
+        if (bad_signature) *bad_signature = true;
+        return Error(Status::not_found, "");
+      }
+      if (unsigned_value.empty()) return Error(Status::not_found, "");
+      token = std::move(unsigned_value);
+      return {};
+    }
+    token = std::move(*value);
+    return {};
+  }
+  if (authorization.empty()) return Error(Status::not_found, "");
+  if (authorization.size() > kMaxAuthorizationBytes)
+    return Error(Status::too_large,
+                 "the Authorization header is longer than " + std::to_string(kMaxAuthorizationBytes) + " bytes");
+  if (auto t = bearer_token(authorization)) {
+    token.assign(*t);
+    return {};
+  }
+  std::string_view h = authorization;
+  while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
+  const size_t end = h.find_first_of(" \t");
+  if (iequals(h.substr(0, end == std::string_view::npos ? h.size() : end), "bearer"))
+    return Error(Status::malformed, "the Authorization header's Bearer value is not a token (RFC 7235 token68)");
+  return Error(Status::not_found, "");  // another scheme (Basic, ...): no bearer token
 }
 
 std::string extracted_token_json(const ExtractedToken& token) {

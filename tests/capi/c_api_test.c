@@ -1199,6 +1199,154 @@ static void test_relying_party(void) {
   oidcore_store_free(store);
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* Request verification: a bad token in one source never hides a good one in the other   */
+/* ------------------------------------------------------------------------------------ */
+
+/* Verifies a request with `v`: the headers as C strings ("" = absent), options NULL or a
+ * JSON object. On OIDCORE_OK checks the source and the algorithm (the cookie carries the
+ * RS256 sample, the bearer header the ES256 one, so both tell where the token came from). */
+static oidcore_status request_with(const oidcore_verifier *v, const char *cookie, const char *authorization,
+                                   const char *options, const char *want_source, const char *want_alg) {
+  oidcore_error err;
+  oidcore_result *r = NULL;
+  oidcore_status st;
+  dirty(&err);
+  st = oidcore_verifier_verify_request(v, cookie, strlen(cookie), authorization, strlen(authorization), options,
+                                       options ? strlen(options) : 0, &r, &err);
+  CHECK(err.status == st);
+  CHECK((st == OIDCORE_OK) == (r != NULL));
+  if (st == OIDCORE_OK) {
+    CHECK(err.message[0] == '\0');
+    if (want_source) CHECK(strcmp(oidcore_result_source(r), want_source) == 0);
+    if (want_alg) CHECK(strcmp(oidcore_result_alg(r), want_alg) == 0);
+    CHECK(contains(oidcore_result_claims(r, NULL), "ada@example.com"));
+  } else {
+    CHECK(message_ok(&err));
+  }
+  oidcore_result_free(r);
+  return st;
+}
+
+static void test_request_verification(void) {
+  oidcore_error err;
+  oidcore_verifier *v = NULL;
+  oidcore_result *r = NULL;
+  oidcore_store *store = NULL;
+  oidcore_rp *rp = NULL;
+  char *good = read_file("rs256.jwt", NULL), *good_es = read_file("es256.jwt", NULL);
+  char *expired = read_file("expired.jwt", NULL), *tampered = read_file("tampered.jwt", NULL);
+  char *none = read_file("alg-none.jwt", NULL), *audience_other = read_file("wrong-audience.jwt", NULL);
+  char *signed_value = NULL;
+  size_t signed_len = 0;
+  static char c[8192], a[8192];
+  static const char rp_config[] =
+      "{\"issuer\":\"http://127.0.0.1:9/application/o/app/\",\"client_id\":\"app\",\"client_secret\":\"s\","
+      "\"redirect_uri\":\"http://127.0.0.1:3000/cb\",\"connect_timeout\":0.2,\"http_timeout\":0.5}";
+#define COOKIE(value) (snprintf(c, sizeof c, "theme=dark; access_token=%s; lang=en", (value)), (const char *)c)
+#define BEARER(value) (snprintf(a, sizeof a, "Bearer %s", (value)), (const char *)a)
+
+  CHECK_STATUS(make_verifier("", &v, &err), OIDCORE_OK);
+
+  /* Junk, expired, forged or alg:none cookie + valid bearer: the bearer token. */
+  CHECK_STATUS(request_with(v, COOKIE("junk"), BEARER(good_es), NULL, "bearer", "ES256"), OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE(expired), BEARER(good_es), NULL, "bearer", "ES256"), OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE(tampered), BEARER(good_es), NULL, "bearer", "ES256"), OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE(none), BEARER(good_es), NULL, "bearer", "ES256"), OIDCORE_OK);
+  /* Valid cookie + junk bearer: the cookie. */
+  CHECK_STATUS(request_with(v, COOKIE(good), "Bearer junk", NULL, "cookie", "RS256"), OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE(good), "Bearer not a token", NULL, "cookie", "RS256"), OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE(good), BEARER(expired), NULL, "cookie", "RS256"), OIDCORE_OK);
+  /* Both bad: the most specific failure. */
+  CHECK_STATUS(request_with(v, COOKIE("junk"), BEARER(expired), NULL, NULL, NULL), OIDCORE_EXPIRED);
+  CHECK_STATUS(request_with(v, COOKIE(expired), "Bearer not.a.jwt", NULL, NULL, NULL), OIDCORE_EXPIRED);
+  CHECK_STATUS(request_with(v, COOKIE(audience_other), "Bearer junk", NULL, NULL, NULL), OIDCORE_BAD_AUDIENCE);
+  /* Equally specific: the first source in order. */
+  CHECK_STATUS(request_with(v, COOKIE(tampered), BEARER(expired), NULL, NULL, NULL), OIDCORE_BAD_SIGNATURE);
+  CHECK_STATUS(request_with(v, COOKIE(tampered), BEARER(expired), "{\"order\":[\"bearer\",\"cookie\"]}", NULL, NULL),
+               OIDCORE_EXPIRED);
+  /* No token. */
+  CHECK_STATUS(request_with(v, "", "", NULL, NULL, NULL), OIDCORE_NOT_FOUND);
+  CHECK_STATUS(request_with(v, "access_token=", "Basic YTpi", NULL, NULL, NULL), OIDCORE_NOT_FOUND);
+  /* The order is respected when both verify. */
+  CHECK_STATUS(request_with(v, COOKIE(good), BEARER(good_es), NULL, "cookie", "RS256"), OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE(good), BEARER(good_es), "{\"order\":[\"bearer\",\"cookie\"]}", "bearer", "ES256"),
+               OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE(good), "", "{\"order\":[\"bearer\"]}", NULL, NULL), OIDCORE_NOT_FOUND);
+  /* A signed cookie with a bad signature is skipped. */
+  CHECK_STATUS(oidcore_cookie_sign(good, strlen(good), LIT("attacker"), &signed_value, &signed_len, &err), OIDCORE_OK);
+  if (signed_value) {
+    snprintf(c, sizeof c, "sid=%s", signed_value);
+    CHECK_STATUS(request_with(v, c, BEARER(good_es), "{\"cookie_name\":\"sid\",\"cookie_secrets\":[\"k\"]}", "bearer",
+                              "ES256"),
+                 OIDCORE_OK);
+    CHECK_STATUS(request_with(v, c, "", "{\"cookie_name\":\"sid\",\"cookie_secrets\":[\"k\"]}", NULL, NULL),
+                 OIDCORE_NOT_FOUND);
+    CHECK_STATUS(request_with(v, c, "", "{\"cookie_name\":\"sid\",\"cookie_secrets\":[\"k\",\"attacker\"]}", "cookie",
+                              "RS256"),
+                 OIDCORE_OK);
+    oidcore_string_free(signed_value);
+  }
+  /* allow_fetch false with inline keys: the same answers. */
+  CHECK_STATUS(request_with(v, COOKIE("junk"), BEARER(good_es), "{\"allow_fetch\":false}", "bearer", "ES256"),
+               OIDCORE_OK);
+  CHECK_STATUS(request_with(v, COOKIE("junk"), BEARER(expired), "{\"allow_fetch\":false}", NULL, NULL),
+               OIDCORE_EXPIRED);
+
+  /* Misuse. */
+  CHECK_STATUS(request_with(v, "", "", "{\"allow_fetch\":1}", NULL, NULL), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_verify_request(v, NULL, 0, NULL, 0, LIT("{\"allowFetch\":true}"), &r, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "allowFetch") && r == NULL);
+  CHECK_STATUS(oidcore_verifier_verify_request(v, NULL, 1, NULL, 0, NULL, 0, &r, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_verify_request(v, NULL, 0, NULL, 1, NULL, 0, &r, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_verify_request(v, NULL, 0, NULL, 0, NULL, 1, &r, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_verify_request(v, NULL, 0, LIT("Bearer x"), NULL, 0, NULL, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_verify_request(NULL, NULL, 0, LIT("Bearer x"), NULL, 0, &r, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK(r == NULL);
+  /* A plain verification's result has no source. */
+  CHECK_STATUS(oidcore_verifier_verify(v, good, strlen(good), &r, &err), OIDCORE_OK);
+  CHECK(r != NULL && strcmp(oidcore_result_source(r), "") == 0);
+  oidcore_result_free(r);
+  r = NULL;
+  CHECK(oidcore_result_source(NULL) == NULL);
+  oidcore_verifier_free(v);
+
+  /* The relying party's request check. Nobody listens at its issuer: without fetching, a
+   * token needs the fetch; no token needs nothing; with fetching, the failure is the
+   * network's, not a rejection. */
+  CHECK_STATUS(oidcore_store_new(LIT("{}"), &store, &err), OIDCORE_OK);
+  CHECK_STATUS(oidcore_rp_new(LIT(rp_config), store, &rp, &err), OIDCORE_OK);
+  COOKIE("junk");
+  BEARER(good);
+  CHECK_STATUS(oidcore_rp_verify_request(rp, c, strlen(c), a, strlen(a), LIT("{\"allow_fetch\":false}"), &r, &err),
+               OIDCORE_NEEDS_FETCH);
+  CHECK_STATUS(oidcore_rp_verify_request(rp, NULL, 0, NULL, 0, LIT("{\"allow_fetch\":false}"), &r, &err),
+               OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_rp_verify_request(rp, NULL, 0, LIT("Basic YTpi"), NULL, 0, &r, &err), OIDCORE_NOT_FOUND);
+  CHECK_STATUS(oidcore_rp_verify_request(rp, c, strlen(c), a, strlen(a), NULL, 0, &r, &err), OIDCORE_HTTP_ERROR);
+  CHECK(message_ok(&err));
+  CHECK_STATUS(oidcore_rp_verify_request(rp, NULL, 0, NULL, 0, LIT("{\"order\":[]}"), &r, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_verify_request(rp, NULL, 3, NULL, 0, NULL, 0, &r, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_verify_request(NULL, NULL, 0, NULL, 0, NULL, 0, &r, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_verify_request(rp, NULL, 0, NULL, 0, NULL, 0, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(r == NULL);
+  oidcore_rp_free(rp);
+  oidcore_store_free(store);
+
+#undef COOKIE
+#undef BEARER
+  free(good);
+  free(good_es);
+  free(expired);
+  free(tampered);
+  free(none);
+  free(audience_other);
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: c_api_test SAMPLE_DIR ISSUER AUDIENCE\n");
@@ -1225,6 +1373,7 @@ int main(int argc, char **argv) {
   test_web_redirect();
   test_web_tokens();
   test_relying_party();
+  test_request_verification();
 
   if (failures) {
     fprintf(stderr, "c_api_test: %d of %d checks failed\n", failures, checks);

@@ -3,7 +3,7 @@
 const native = require('./native');
 const { OidcoreError, fromNative, rethrowNative } = require('./errors');
 const { toConfig, toOptions, renameInMessage, camelKeys } = require('./options');
-const { toResult, requestToken } = require('./verifier');
+const { toResult, verifyRequestWith } = require('./verifier');
 
 const invalid = (message) => new OidcoreError('invalid_argument', message);
 
@@ -118,9 +118,14 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
       return toResult(outcome);
     }
 
-    /** Verifies the access token of a request (cookie first, then Bearer), like Verifier.verifyRequest. */
-    async verifyRequest(req, options) {
-      return this.verifyAccessToken(requestToken(req, options));
+    /**
+     * Verifies the access token of a request as Verifier.verifyRequest does (every source that
+     * holds a token, in order, until one verifies; `source` in the result), with the
+     * provider's keys and issuer. From memory on the calling thread when the provider's
+     * metadata and keys are there; else on the libuv pool.
+     */
+    verifyRequest(req, options) {
+      return verifyRequestWith(this.#native, req, options);
     }
   }
 

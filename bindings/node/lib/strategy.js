@@ -25,7 +25,9 @@ function reporter(logger) {
 class OidcoreStrategy {
   /**
    * @param options `{ verifier, cookieName, order, cookieSecrets, passReqToCallback, logger }`;
-   *   `verifier` is a Verifier or a RelyingParty (anything with verifyRequest).
+   *   `verifier` is a Verifier or a RelyingParty (anything with verifyRequest): the core
+   *   tries every source of the request that holds a token, in `order`, until one verifies,
+   *   so a stale or junk cookie never turns a good bearer token into a 401.
    * @param verify `(payload, done)` or, with passReqToCallback, `(req, payload, done)`, as
    *   passport-jwt: payload is the verified claims; `done(err, user, info)`.
    */

@@ -2,16 +2,21 @@
 
 const native = require('./native');
 const { OidcoreError, fromNative, rethrowNative } = require('./errors');
-const { toConfig, renameInMessage } = require('./options');
-const { extractToken } = require('./web');
+const { toConfig, toOptions, renameInMessage } = require('./options');
+const { requestHeaders } = require('./web');
 
-/** {claims, principal, alg, kid} from the addon → { claims, principal, header }. */
+/**
+ * {claims, principal, alg, kid, source?} from the addon → { claims, principal, header } plus
+ * `source` ('cookie' | 'bearer') for a request verification.
+ */
 function toResult(outcome) {
-  return {
+  const result = {
     claims: JSON.parse(outcome.claims),
     principal: outcome.principal === null ? null : JSON.parse(outcome.principal),
     header: { alg: outcome.alg, kid: outcome.kid === '' ? undefined : outcome.kid },
   };
+  if (outcome.source !== undefined) result.source = outcome.source;
+  return result;
 }
 
 function settled(outcome) {
@@ -19,11 +24,55 @@ function settled(outcome) {
   return toResult(outcome);
 }
 
-/** The token of a request for verifyRequest(), or a rejection with code 'not_found'. */
-function requestToken(req, options) {
-  const found = extractToken(req, options);
-  if (found === null) throw new OidcoreError('not_found', 'no access token in the request (cookie or Authorization: Bearer)');
-  return found.token;
+// The inputs of a request verification: the Cookie and Authorization headers and the options
+// as the core's JSON twice, without fetching (for this thread) and with (for the libuv pool).
+function requestInputs(req, options) {
+  const { cookie, authorization } = requestHeaders(req);
+  if (options !== null && typeof options === 'object'
+      && (Object.hasOwn(options, 'allowFetch') || Object.hasOwn(options, 'allow_fetch'))) {
+    throw new OidcoreError('invalid_argument',
+      'allowFetch is not an option of verifyRequest: a key fetch, when needed, runs on the libuv pool');
+  }
+  const { json, names } = toOptions(options, 'verifyRequest');
+  const members = json === null ? '' : json.slice(1, -1);
+  return {
+    cookie: cookie ?? null,
+    authorization: authorization ?? null,
+    names,
+    cached: `{${members}${members === '' ? '' : ','}"allow_fetch":false}`,
+    blocking: json,
+  };
+}
+
+/**
+ * A request verification through the core (oidcore_verifier_verify_request or
+ * oidcore_rp_verify_request on `native`): every source of the request that holds a token is
+ * tried, in order, until one verifies; else the most specific failure. It runs on the calling
+ * thread without touching the network and, only when keys (or the provider's metadata) must
+ * be fetched first, once more on the libuv pool.
+ */
+function verifyRequestWith(native, req, options) {
+  let inputs;
+  let outcome;
+  try {
+    inputs = requestInputs(req, options);
+    outcome = native.verifyRequestSync(inputs.cookie, inputs.authorization, inputs.cached);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const rename = (m) => renameInMessage(m, inputs.names);
+  const settle = (o) => {
+    if (o.code !== undefined) throw fromNative(o, rename);
+    return toResult(o);
+  };
+  if (outcome.code !== 'needs_fetch') {
+    try {
+      return Promise.resolve(settle(outcome));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  return native.verifyRequestAsync(inputs.cookie, inputs.authorization, inputs.blocking).then(settle);
 }
 
 /**
@@ -81,11 +130,16 @@ class Verifier {
 
   /**
    * Verifies the access token of a request (an Express/Node request, a Fetch Request or
-   * Headers, or a plain headers object): the cookie `cookieName` first, then
-   * `Authorization: Bearer` (see extractToken). No token: OidcoreError 'not_found'.
+   * Headers, or a plain headers object). Options as extractToken's (`cookieName`, `order`,
+   * `cookieSecrets`). Every source that holds a token is tried in `order` (the cookie first
+   * by default) until one verifies, so a stale or junk cookie never hides a good bearer token;
+   * resolves to verify()'s result plus `source` ('cookie' | 'bearer'). When none verifies it
+   * rejects with the most specific failure: keys unreachable, then a rejected token
+   * ('expired', 'bad_signature', ...), then a value that is no token ('malformed',
+   * 'too_large'), then 'not_found'; ties go to the first source in order.
    */
-  async verifyRequest(req, options) {
-    return this.verify(requestToken(req, options));
+  verifyRequest(req, options) {
+    return verifyRequestWith(this.#native, req, options);
   }
 
   /** Fetches remote keys now (discovery first when configured). Rejects on failure. */
@@ -102,4 +156,4 @@ class Verifier {
   }
 }
 
-module.exports = { Verifier, toResult, requestToken };
+module.exports = { Verifier, toResult, verifyRequestWith };

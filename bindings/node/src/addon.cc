@@ -1,9 +1,9 @@
 // oidcore for Node: a thin N-API layer over the C ABI (oidcore.h) and nothing else.
 // Results cross as plain values: a string (JSON text or a plain string, parsed on the JS
-// side), {claims, principal, alg, kid} for a verification, or {code, message, ...} for a
-// failure; lib/ turns codes into OidcoreError. Verification with cached keys and the web
-// helpers run on the calling thread; everything that may touch the network or a store runs
-// on the libuv pool.
+// side), {claims, principal, alg, kid} for a verification ({..., source} for a request
+// verification), or {code, message, ...} for a failure; lib/ turns codes into OidcoreError.
+// Verification with cached keys and the web helpers run on the calling thread; everything
+// that may touch the network or a store runs on the libuv pool.
 #include <napi.h>
 #include <oidcore.h>
 
@@ -64,7 +64,7 @@ oidcore_error empty_error() {
 struct Outcome {
   oidcore_status status = OIDCORE_INTERNAL;
   oidcore_error err = empty_error();
-  std::string claims, principal, alg, kid;
+  std::string claims, principal, alg, kid, source;
   bool has_principal = false;
 };
 
@@ -79,8 +79,10 @@ void collect(oidcore_status st, oidcore_result* result, const oidcore_error& err
     if (p) out.principal.assign(p, len);
     const char* alg = oidcore_result_alg(result);
     const char* kid = oidcore_result_kid(result);
+    const char* source = oidcore_result_source(result);
     out.alg = alg ? alg : "";
     out.kid = kid ? kid : "";
+    out.source = source ? source : "";
   } else {
     if (st == OIDCORE_OK) out.status = OIDCORE_INTERNAL;  // never expected: OK without a result
     out.err = err;
@@ -95,6 +97,7 @@ Napi::Object to_js(Napi::Env env, const Outcome& o) {
   obj.Set("principal", o.has_principal ? Napi::Value(Napi::String::New(env, o.principal)) : env.Null());
   obj.Set("alg", Napi::String::New(env, o.alg));
   obj.Set("kid", Napi::String::New(env, o.kid));
+  if (!o.source.empty()) obj.Set("source", Napi::String::New(env, o.source));  // request verifications
   return obj;
 }
 
@@ -107,6 +110,22 @@ Napi::Value string_or_error(Napi::Env env, oidcore_status st, char* out, size_t 
   Napi::String s = Napi::String::New(env, out ? out : "", out ? len : 0);
   oidcore_string_free(out);
   return s;
+}
+
+// The (cookie, authorization, optionsJson) arguments of a request verification, each a
+// string, a Uint8Array or null/undefined (absent). False after throwing a TypeError.
+struct RequestArgs {
+  OptionalBytes cookie, authorization, options;
+};
+
+bool request_args(const Napi::CallbackInfo& info, RequestArgs& out) {
+  if (!read_optional(info, 0, out.cookie) || !read_optional(info, 1, out.authorization) ||
+      !read_optional(info, 2, out.options)) {
+    Napi::TypeError::New(info.Env(), "cookie, authorization and options must be strings, Uint8Arrays or null")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
 }
 
 // Constructors take the configuration as one JSON string (built by the JS side).
@@ -233,6 +252,8 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
                         InstanceMethod<&Verifier::VerifyBlocking>("verifyBlocking"),
                         InstanceMethod<&Verifier::VerifyAsync>("verifyAsync"),
                         InstanceMethod<&Verifier::VerifyNonceAsync>("verifyNonceAsync"),
+                        InstanceMethod<&Verifier::VerifyRequestSync>("verifyRequestSync"),
+                        InstanceMethod<&Verifier::VerifyRequestAsync>("verifyRequestAsync"),
                         InstanceMethod<&Verifier::RefreshAsync>("refreshAsync"),
                         InstanceMethod<&Verifier::Stats>("stats")});
   }
@@ -295,6 +316,32 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
                                  return oidcore_verifier_verify_nonce(v, token.data(), token.size(), nonce.data(),
                                                                       nonce.size(), out, err);
                                });
+  }
+
+  // verifyRequestSync(cookie, authorization, optionsJson): on this thread. The JS side puts
+  // "allow_fetch": false in the options, so it never waits on the network (needs_fetch).
+  Napi::Value VerifyRequestSync(const Napi::CallbackInfo& info) {
+    RequestArgs a;
+    if (!request_args(info, a)) return info.Env().Undefined();
+    oidcore_error err = empty_error();
+    oidcore_result* result = nullptr;
+    const oidcore_status st = oidcore_verifier_verify_request(
+        verifier_, a.cookie.data(), a.cookie.size(), a.authorization.data(), a.authorization.size(), a.options.data(),
+        a.options.size(), &result, &err);
+    Outcome o;
+    collect(st, result, err, o);
+    return to_js(info.Env(), o);
+  }
+
+  // verifyRequestAsync(cookie, authorization, optionsJson): the same on the libuv pool.
+  Napi::Value VerifyRequestAsync(const Napi::CallbackInfo& info) {
+    RequestArgs a;
+    if (!request_args(info, a)) return info.Env().Undefined();
+    const oidcore_verifier* v = verifier_;
+    return queue<ResultWorker>(info.Env(), Value(), [v, a = std::move(a)](oidcore_result** out, oidcore_error* err) {
+      return oidcore_verifier_verify_request(v, a.cookie.data(), a.cookie.size(), a.authorization.data(),
+                                             a.authorization.size(), a.options.data(), a.options.size(), out, err);
+    });
   }
 
   Napi::Value RefreshAsync(const Napi::CallbackInfo& info) {
@@ -408,7 +455,9 @@ class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
                         InstanceMethod<&RelyingParty::Userinfo>("userinfo"),
                         InstanceMethod<&RelyingParty::Revoke>("revoke"),
                         InstanceMethod<&RelyingParty::LogoutUrl>("logoutUrl"),
-                        InstanceMethod<&RelyingParty::VerifyAccessToken>("verifyAccessToken")});
+                        InstanceMethod<&RelyingParty::VerifyAccessToken>("verifyAccessToken"),
+                        InstanceMethod<&RelyingParty::VerifyRequestSync>("verifyRequestSync"),
+                        InstanceMethod<&RelyingParty::VerifyRequestAsync>("verifyRequestAsync")});
   }
 
   // new NativeRelyingParty(configJson, nativeStore). The store must outlive the relying
@@ -527,6 +576,32 @@ class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
                                [rp, token = std::move(token)](oidcore_result** out, oidcore_error* err) {
                                  return oidcore_rp_verify_access_token(rp, token.data(), token.size(), out, err);
                                });
+  }
+
+  // verifyRequestSync(cookie, authorization, optionsJson): on this thread, for options with
+  // "allow_fetch": false (the provider's metadata and keys from memory, or needs_fetch).
+  Napi::Value VerifyRequestSync(const Napi::CallbackInfo& info) {
+    RequestArgs a;
+    if (!request_args(info, a)) return info.Env().Undefined();
+    oidcore_error err = empty_error();
+    oidcore_result* result = nullptr;
+    const oidcore_status st =
+        oidcore_rp_verify_request(rp_, a.cookie.data(), a.cookie.size(), a.authorization.data(), a.authorization.size(),
+                                  a.options.data(), a.options.size(), &result, &err);
+    Outcome o;
+    collect(st, result, err, o);
+    return to_js(info.Env(), o);
+  }
+
+  // verifyRequestAsync(cookie, authorization, optionsJson): on the libuv pool.
+  Napi::Value VerifyRequestAsync(const Napi::CallbackInfo& info) {
+    RequestArgs a;
+    if (!request_args(info, a)) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return queue<ResultWorker>(info.Env(), Value(), [rp, a = std::move(a)](oidcore_result** out, oidcore_error* err) {
+      return oidcore_rp_verify_request(rp, a.cookie.data(), a.cookie.size(), a.authorization.data(),
+                                       a.authorization.size(), a.options.data(), a.options.size(), out, err);
+    });
   }
 
   Napi::ObjectReference store_;

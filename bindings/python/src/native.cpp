@@ -51,8 +51,9 @@ py::tuple string_call(F&& call) {
   return py::make_tuple(py::none(), py::bytes(out ? out : "", out ? out_len : 0));
 }
 
-// (None, claims, principal, alg, kid) on success, else the failure tuple.
-py::tuple result_outcome(oidcore_status st, oidcore_result* r, const oidcore_error& err) {
+// (None, claims, principal, alg, kid) on success, else the failure tuple; a request
+// verification (`with_source`) adds the source: (None, claims, principal, alg, kid, source).
+py::tuple result_outcome(oidcore_status st, oidcore_result* r, const oidcore_error& err, bool with_source = false) {
   std::unique_ptr<oidcore_result, decltype(&oidcore_result_free)> owned(r, oidcore_result_free);
   if (st != OIDCORE_OK) return failure(st, err);
   size_t n = 0;
@@ -60,12 +61,15 @@ py::tuple result_outcome(oidcore_status st, oidcore_result* r, const oidcore_err
   py::str claims_s(claims, n);
   const char* principal = oidcore_result_principal(r, &n);
   py::object principal_o = principal ? py::object(py::str(principal, n)) : py::none();
+  if (with_source)
+    return py::make_tuple(py::none(), claims_s, principal_o, std::string(oidcore_result_alg(r)),
+                          std::string(oidcore_result_kid(r)), std::string(oidcore_result_source(r)));
   return py::make_tuple(py::none(), claims_s, principal_o, std::string(oidcore_result_alg(r)),
                         std::string(oidcore_result_kid(r)));
 }
 
 template <class F>
-py::tuple result_call(F&& call) {
+py::tuple result_call(F&& call, bool with_source = false) {
   oidcore_result* r = nullptr;
   oidcore_error err{};
   oidcore_status st;
@@ -73,7 +77,7 @@ py::tuple result_call(F&& call) {
     py::gil_scoped_release release;
     st = call(&r, &err);
   }
-  return result_outcome(st, r, err);
+  return result_outcome(st, r, err, with_source);
 }
 
 class NativeVerifier {
@@ -102,6 +106,17 @@ class NativeVerifier {
     return result_call([&](oidcore_result** r, oidcore_error* err) {
       return oidcore_verifier_verify_nonce(v_, token.data(), token.size(), nonce.data(), nonce.size(), r, err);
     });
+  }
+
+  // The request's verdict (oidcore_verifier_verify_request); the options JSON carries
+  // "allow_fetch". (None, claims, principal, alg, kid, source) or the failure tuple.
+  py::tuple verify_request(const opt_str& cookie, const opt_str& authorization, const opt_str& options) const {
+    return result_call(
+        [&](oidcore_result** r, oidcore_error* err) {
+          return oidcore_verifier_verify_request(v_, ptr(cookie), len(cookie), ptr(authorization), len(authorization),
+                                                 ptr(options), len(options), r, err);
+        },
+        true);
   }
 
   py::object refresh() const {
@@ -225,6 +240,14 @@ class NativeRp {
       return oidcore_rp_verify_access_token(rp_, token.data(), token.size(), r, err);
     });
   }
+  py::tuple verify_request(const opt_str& cookie, const opt_str& authorization, const opt_str& options) const {
+    return result_call(
+        [&](oidcore_result** r, oidcore_error* err) {
+          return oidcore_rp_verify_request(rp_, ptr(cookie), len(cookie), ptr(authorization), len(authorization),
+                                           ptr(options), len(options), r, err);
+        },
+        true);
+  }
 
  private:
   oidcore_rp* rp_ = nullptr;
@@ -290,6 +313,8 @@ PYBIND11_MODULE(_native, m) {
       .def("creation_error", &NativeVerifier::creation_error)
       .def("verify", &NativeVerifier::verify, py::arg("token"), py::arg("allow_fetch"))
       .def("verify_nonce", &NativeVerifier::verify_nonce, py::arg("token"), py::arg("nonce"))
+      .def("verify_request", &NativeVerifier::verify_request, py::arg("cookie"), py::arg("authorization"),
+           py::arg("options"))
       .def("refresh", &NativeVerifier::refresh)
       .def("stats", &NativeVerifier::stats);
   py::class_<NativeStore>(m, "NativeStore")
@@ -309,7 +334,9 @@ PYBIND11_MODULE(_native, m) {
       .def("userinfo", &NativeRp::userinfo, py::arg("access_token"))
       .def("revoke", &NativeRp::revoke, py::arg("token"), py::arg("hint"))
       .def("logout_url", &NativeRp::logout_url, py::arg("options"))
-      .def("verify_access_token", &NativeRp::verify_access_token, py::arg("token"));
+      .def("verify_access_token", &NativeRp::verify_access_token, py::arg("token"))
+      .def("verify_request", &NativeRp::verify_request, py::arg("cookie"), py::arg("authorization"),
+           py::arg("options"));
   m.def("cookie_parse", &cookie_parse, py::arg("header"));
   m.def("cookie_sign", &cookie_sign, py::arg("value"), py::arg("secret"));
   m.def("cookie_unsign", &cookie_unsign, py::arg("signed_value"), py::arg("secrets_json"));

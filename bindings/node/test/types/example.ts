@@ -9,7 +9,7 @@ import oidcoreDefault, {
 } from 'oidcore';
 import type {
   OidcoreErrorCode, VerifyResult, TokenSet, LoginResult, ExchangeCodeLoginResult, LoginStart, Principal,
-  RelyingPartyOptions, CookieOptions, ExtractedToken, JwtClaims, Store,
+  RelyingPartyOptions, CookieOptions, ExtractedToken, JwtClaims, Store, RequestVerifyResult, TokenSourceName,
 } from 'oidcore';
 
 interface AppClaims extends JwtClaims {
@@ -65,11 +65,11 @@ async function loginFlow(store: Store): Promise<void> {
   const revoked: void = await rp.revoke(refreshed.accessToken, { tokenTypeHint: 'access_token' });
   const logout: string = await rp.logoutUrl({ idTokenHint: tokens.idToken ?? undefined, postLogoutRedirectUri: 'https://app.example.com/', state: 's' });
   const verified: VerifyResult<AppClaims> = await rp.verifyAccessToken<AppClaims>(tokens.accessToken);
-  const fromRequest: VerifyResult = await rp.verifyRequest({ headers: { cookie: 'access_token=x' } }, { cookieName: 'access_token' });
+  const fromRequest: RequestVerifyResult = await rp.verifyRequest({ headers: { cookie: 'access_token=x' } }, { cookieName: 'access_token' });
   const either = await rp.completeLogin(new URLSearchParams({ code: 'c', state: 's' }), { exchangeCode: Math.random() > 0.5 });
   if ('exchangeCode' in either) console.log(either.exchangeCode);
   console.log(url, expiresIn, groups, tenant, redirect, principal?.role, expiresAt, info.email, revoked, logout,
-    verified.claims.organizationId, verified.header.kid, fromRequest.principal);
+    verified.claims.organizationId, verified.header.kid, fromRequest.principal, fromRequest.source);
 }
 
 async function verification(req: IncomingMessage): Promise<void> {
@@ -81,10 +81,11 @@ async function verification(req: IncomingMessage): Promise<void> {
   const r: VerifyResult<AppClaims> = await verifier.verify<AppClaims>('a.b.c', { nonce: 'n' });
   const s: VerifyResult = verifier.verifySync(new Uint8Array(3));
   const q: VerifyResult = await verifier.verifyRequest(req, { order: ['bearer', 'cookie'], cookieSecrets: ['k'] });
+  const from: TokenSourceName = (await verifier.verifyRequest<AppClaims>(req)).source;
   const fetchRequest = new Request('https://app.example.com/', { headers: { authorization: 'Bearer x' } });
   await verifier.verifyRequest(fetchRequest);
   await verifier.verifyRequest(new Headers({ cookie: 'access_token=x' }));
-  console.log(r.claims.email, s.header.alg, q.principal, verifier.stats().verifications.ok);
+  console.log(r.claims.email, s.header.alg, q.principal, from, verifier.stats().verifications.ok);
 }
 
 function web(req: IncomingMessage): void {

@@ -14,7 +14,7 @@ from ._errors import ArgumentTypeError
 from ._stores import MemoryStore, Store, binding_bytes, binding_text, native_store, ttl_seconds
 from ._util import Headers, Text, dumps, fail, options, string_list, to_bytes, to_text, unwrap, unwrap_dict, \
     verified
-from ._web import require_token as _require_token
+from ._web import request_inputs as _request_inputs
 
 Callback = Union[Text, Mapping[str, str]]
 
@@ -167,15 +167,15 @@ class RelyingParty:
     def verify_request(self, headers: Headers, *, cookie_name: str | None = None,
                        order: Sequence[str] | None = None,
                        cookie_secrets: str | Sequence[str] | None = None) -> dict[str, Any]:
-        """Finds the request's access token (oidcore.extract_token) and verifies it.
+        """Verifies the request's access token as Verifier.verify_request() does (every
+        source that holds a token, in order, until one verifies; else the most specific
+        failure), with the provider's keys, issuer and ``access_token_audience``.
 
         verify_access_token()'s result with "source" ("cookie" | "bearer"); a request without
         a token raises NotFound.
         """
-        token, source = _require_token(headers, cookie_name, order, cookie_secrets)
-        result = self.verify_access_token(token)
-        result["source"] = source
-        return result
+        cookie, authorization, _, opts = _request_inputs(headers, cookie_name, order, cookie_secrets)
+        return verified(self._native.verify_request(cookie, authorization, opts))
 
     # -- asyncio faces ------------------------------------------------------------------
 
@@ -222,8 +222,10 @@ class RelyingParty:
     async def verify_request_async(self, headers: Headers, *, cookie_name: str | None = None,
                                    order: Sequence[str] | None = None,
                                    cookie_secrets: str | Sequence[str] | None = None) -> dict[str, Any]:
-        """verify_request() with the verification in a worker thread."""
-        token, source = _require_token(headers, cookie_name, order, cookie_secrets)
-        result = await self.verify_access_token_async(token)
-        result["source"] = source
-        return result
+        """verify_request() that never blocks the event loop: answered from the calling thread
+        when the provider's metadata and keys are in memory; else in a worker thread."""
+        cookie, authorization, cached, opts = _request_inputs(headers, cookie_name, order, cookie_secrets)
+        outcome = self._native.verify_request(cookie, authorization, cached)
+        if outcome[0] == "needs_fetch":
+            outcome = await asyncio.to_thread(self._native.verify_request, cookie, authorization, opts)
+        return verified(outcome)

@@ -131,15 +131,19 @@ def unwrap_dict(outcome: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def verified(outcome: tuple[Any, ...]) -> dict[str, Any]:
-    """A verification outcome as {"claims", "principal", "header"}, or raise."""
+    """A verification outcome as {"claims", "principal", "header"} (plus "source" for a
+    request verification), or raise."""
     if outcome[0] is not None:
         raise fail(outcome)
-    _, claims, principal, alg, kid = outcome
-    return {
+    claims, principal, alg, kid = outcome[1:5]
+    result = {
         "claims": json.loads(claims),
         "principal": None if principal is None else json.loads(principal),
         "header": {"alg": alg, "kid": kid or None},
     }
+    if len(outcome) > 5:
+        result["source"] = outcome[5]
+    return result
 
 
 def _name(name: object) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import _native
 from ._util import Headers, Text, dumps, fail, to_bytes, unwrap_dict, verified
-from ._web import require_token as _require_token
+from ._web import request_inputs as _request_inputs
 
 
 class Verifier:
@@ -58,24 +58,31 @@ class Verifier:
     def verify_request(self, headers: Headers, *, cookie_name: str | None = None,
                        order: Sequence[str] | None = None,
                        cookie_secrets: str | Sequence[str] | None = None) -> dict[str, Any]:
-        """Finds the request's token (extract_token()) and verifies it.
+        """Verifies the request's access token: verify()'s result plus ``"source"``
+        ("cookie" or "bearer").
 
-        Returns verify()'s result with ``"source"`` ("cookie" or "bearer") added. A request
-        without a token raises NotFound (code ``not_found``); a bad token raises as verify().
+        Every source of the request that holds a token (the cookie ``cookie_name``, default
+        "access_token", and ``Authorization: Bearer``, in ``order``, the cookie first by
+        default) is tried until one verifies, so a stale or junk cookie never hides a good
+        bearer token. When none verifies, the most specific failure is raised: keys that
+        cannot be fetched, then a rejected token (ExpiredToken, InvalidSignature, ...), then a
+        value that is not a token (MalformedToken), then NotFound (``not_found``); between
+        equals, the first source in order. With ``cookie_secrets`` a cookie that is not
+        signed with one of them counts as absent. The GIL is released while verifying.
         """
-        token, source = _require_token(headers, cookie_name, order, cookie_secrets)
-        result = self.verify(token)
-        result["source"] = source
-        return result
+        cookie, authorization, _, opts = _request_inputs(headers, cookie_name, order, cookie_secrets)
+        return verified(self._native.verify_request(cookie, authorization, opts))
 
     async def verify_request_async(self, headers: Headers, *, cookie_name: str | None = None,
                                    order: Sequence[str] | None = None,
                                    cookie_secrets: str | Sequence[str] | None = None) -> dict[str, Any]:
-        """verify_request() that never blocks the event loop on the network."""
-        token, source = _require_token(headers, cookie_name, order, cookie_secrets)
-        result = await self.verify_async(token)
-        result["source"] = source
-        return result
+        """verify_request() that never blocks the event loop on the network: answered from
+        the calling thread with cached keys; only a key fetch runs in a worker thread."""
+        cookie, authorization, cached, opts = _request_inputs(headers, cookie_name, order, cookie_secrets)
+        outcome = self._native.verify_request(cookie, authorization, cached)
+        if outcome[0] == "needs_fetch":
+            outcome = await asyncio.to_thread(self._native.verify_request, cookie, authorization, opts)
+        return verified(outcome)
 
     def refresh(self) -> None:
         """Fetches remote keys now (discovery first when configured)."""

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _native
-from ._errors import ArgumentTypeError, NotFound
+from ._errors import ArgumentTypeError
 from ._util import Headers, Text, dumps, optional_bytes, options, request_headers, string_list, to_bytes, \
     to_text, unwrap, unwrap_dict
 
@@ -43,13 +43,16 @@ def extract_token(headers: Headers, *, cookie_name: str | None = None, order: Se
     return str(found["token"]), str(found["source"])
 
 
-def require_token(headers: Headers, cookie_name: str | None, order: Sequence[str] | None,
-                  cookie_secrets: str | Sequence[str] | None) -> tuple[str, str]:
-    """extract_token(), raising NotFound when the request carries no token."""
-    found = extract_token(headers, cookie_name=cookie_name, order=order, cookie_secrets=cookie_secrets)
-    if found is None:
-        raise NotFound("not_found", "the request carries no token")
-    return found
+def request_inputs(headers: Headers, cookie_name: str | None, order: Sequence[str] | None,
+                   cookie_secrets: str | Sequence[str] | None,
+                   ) -> tuple[bytes | None, bytes | None, bytes, bytes | None]:
+    """The inputs of a request verification: (cookie, authorization, options without
+    fetching, options with fetching), the options as the core's JSON."""
+    opts = token_options(cookie_name, order, cookie_secrets)
+    cookie, authorization = request_headers(headers)
+    members = b"" if opts is None else opts[1:-1]
+    cached = b"{" + members + (b"," if members else b"") + b'"allow_fetch":false}'
+    return cookie, authorization, cached, opts
 
 
 def safe_redirect(target: Text | None, fallback: Text | None = None) -> str:
