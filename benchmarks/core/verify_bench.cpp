@@ -8,6 +8,9 @@
 // For each algorithm (RS256 2048-bit, ES256, EdDSA), cycling through a pool of distinct tokens:
 //   capi/verify         oidcore_verifier_verify + oidcore_result_free, token cache off
 //   cpp/verify          oidcore::Verifier::verify (the C++ core API), token cache off
+//   capi/verify_request_cookie, capi/verify_request_bearer
+//                       oidcore_verifier_verify_request with the token in a Cookie header
+//                       (access_token among two other cookies) or in Authorization: Bearer
 //   capi/verify_cached  oidcore_verifier_verify with the verified-token cache on (every token
 //                       of the pool seen before)
 //   cpp/parse           the framing alone: split + base64url, header checks, payload JSON
@@ -82,6 +85,8 @@ std::string b64u_decode(std::string_view in) {
 
 struct Token {
   std::string token;          // the compact JWS
+  std::string cookie;         // a Cookie header carrying it as access_token
+  std::string authorization;  // "Bearer <token>"
   std::string signing_input;  // "<header>.<payload>"
   std::string signature;      // raw JWS signature bytes
   std::string der_signature;  // ES256: the same signature as DER, for OpenSSL
@@ -157,6 +162,8 @@ void load(const std::string& path) {
     for (simdjson::dom::element t : a["tokens"].get_array()) {
       Token tok;
       tok.token = std::string(t.get_string().value());
+      tok.cookie = "theme=dark; access_token=" + tok.token + "; lang=en";
+      tok.authorization = "Bearer " + tok.token;
       size_t dot = tok.token.rfind('.');
       tok.signing_input = tok.token.substr(0, dot);
       tok.signature = b64u_decode(std::string_view(tok.token).substr(dot + 1));
@@ -214,6 +221,27 @@ void capi_verify(benchmark::State& state, const AlgFixture* f, bool cached) {
     const Token& t = f->tokens[i++ % n];
     oidcore_result* r = nullptr;
     if (oidcore_verifier_verify(v, t.token.data(), t.token.size(), &r, nullptr) != OIDCORE_OK) {
+      state.SkipWithError("verification failed");
+      break;
+    }
+    benchmark::DoNotOptimize(oidcore_result_claims(r, nullptr));
+    oidcore_result_free(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// oidcore_verifier_verify_request with the token in the Cookie header or in Authorization.
+void capi_verify_request(benchmark::State& state, const AlgFixture* f, bool cookie) {
+  const size_t n = f->tokens.size();
+  size_t i = static_cast<size_t>(state.thread_index()) * 7;
+  for (auto _ : state) {
+    const Token& t = f->tokens[i++ % n];
+    oidcore_result* r = nullptr;
+    oidcore_status st = cookie ? oidcore_verifier_verify_request(f->capi, t.cookie.data(), t.cookie.size(), nullptr, 0,
+                                                                 nullptr, 0, &r, nullptr)
+                               : oidcore_verifier_verify_request(f->capi, nullptr, 0, t.authorization.data(),
+                                                                 t.authorization.size(), nullptr, 0, &r, nullptr);
+    if (st != OIDCORE_OK) {
       state.SkipWithError("verification failed");
       break;
     }
@@ -369,6 +397,8 @@ int main(int argc, char** argv) {
     const AlgFixture* p = &f;
     reg("capi/verify/" + f.alg, [p](benchmark::State& s) { capi_verify(s, p, false); }, 1);
     reg("cpp/verify/" + f.alg, [p](benchmark::State& s) { cpp_verify(s, p); }, 1);
+    reg("capi/verify_request_cookie/" + f.alg, [p](benchmark::State& s) { capi_verify_request(s, p, true); }, 1);
+    reg("capi/verify_request_bearer/" + f.alg, [p](benchmark::State& s) { capi_verify_request(s, p, false); }, 1);
     reg("capi/verify_cached/" + f.alg, [p](benchmark::State& s) { capi_verify(s, p, true); }, 1);
     reg("cpp/parse/" + f.alg, [p](benchmark::State& s) { cpp_parse(s, p); }, 1);
     reg("floor/openssl/" + f.alg, [p](benchmark::State& s) { floor_openssl(s, p); }, 1);
