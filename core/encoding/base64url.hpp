@@ -1,5 +1,6 @@
 // Strict base64url (RFC 7515 §2, RFC 4648 §5): no padding, no `+` `/` `=`, no whitespace,
-// and canonical trailing bits. Decoding goes through libsodium's constant-time decoder.
+// and canonical trailing bits. Decoding takes the same time whatever the characters are
+// (no table lookups or branches on the data).
 #pragma once
 
 #include <cstdint>

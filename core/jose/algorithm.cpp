@@ -9,11 +9,20 @@ constexpr std::array<std::string_view, kAlgCount> kNames{
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
     "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"};
 
+constexpr bool all_names_have_five_characters() {
+  for (auto n : kNames)
+    if (n.size() != 5) return false;
+  return true;
+}
+static_assert(all_names_have_five_characters());
+
 }  // namespace
 
 std::optional<Alg> alg_from_name(std::string_view name) noexcept {
+  // Every name is five characters: one length check, then the literals compared inline.
+  if (name.size() != 5) return std::nullopt;
   for (int i = 0; i < kAlgCount; ++i)
-    if (kNames[i] == name) return static_cast<Alg>(i);
+    if (std::string_view(name.data(), 5) == std::string_view(kNames[i].data(), 5)) return static_cast<Alg>(i);
   return std::nullopt;
 }
 

@@ -33,29 +33,64 @@ struct ClaimView {
   bool has_aud = false;
 };
 
+// Which registered claim a member name is: its index in kStringClaims, kNumberClaims plus
+// kStringClaimCount, kAud for "aud", -1 for any other name. Compares by length first, with
+// the literal's length known here (no call per candidate).
+constexpr int kFirstNumber = static_cast<int>(kStringClaimCount);
+constexpr int kAud = kFirstNumber + static_cast<int>(kNumberClaimCount);
+constexpr int claim_index(std::string_view k) {
+  switch (k.size()) {
+    case 3:
+      if (k == "iss") return kIss;
+      if (k == "sub") return kSub;
+      if (k == "aud") return kAud;
+      if (k == "exp") return kFirstNumber + kExp;
+      if (k == "iat") return kFirstNumber + kIat;
+      if (k == "nbf") return kFirstNumber + kNbf;
+      if (k == "azp") return kAzp;
+      if (k == "jti") return kJti;
+      if (k == "sid") return kSid;
+      return -1;
+    case 5:
+      if (k == "nonce") return kNonce;
+      if (k == "scope") return kScope;
+      return -1;
+    case 9:
+      if (k == "client_id") return kClientId;
+      if (k == "auth_time") return kFirstNumber + kAuthTime;
+      return -1;
+    default:
+      return -1;
+  }
+}
+
+constexpr bool claim_index_matches_tables() {
+  for (int i = 0; i < kStringClaimCount; ++i)
+    if (claim_index(kStringClaims[i]) != i) return false;
+  for (int i = 0; i < kNumberClaimCount; ++i)
+    if (claim_index(kNumberClaims[i]) != kFirstNumber + i) return false;
+  return claim_index("aud") == kAud && claim_index("email") == -1 && claim_index("") == -1;
+}
+static_assert(claim_index_matches_tables());
+
 // Fills `view`; a registered claim of the wrong JSON type is missing_claim, the first one
 // in the order of the tables above.
 Error read_claims(simdjson::dom::object claims, ClaimView& view) {
   bool wrong_str[kStringClaimCount] = {}, wrong_num[kNumberClaimCount] = {};
   bool any_wrong = false;
   for (auto field : claims) {
-    if (field.key == "aud") {
+    const int i = claim_index(field.key);
+    if (i < 0) continue;
+    if (i == kAud) {
       view.aud = field.value;
       view.has_aud = true;
-      continue;
-    }
-    bool matched = false;
-    for (int i = 0; i < kStringClaimCount && !matched; ++i) {
-      if (field.key != kStringClaims[i]) continue;
-      matched = true;
+    } else if (i < kStringClaimCount) {
       if (field.value.get_string().get(view.str[i])) wrong_str[i] = any_wrong = true;
       else view.has_str[i] = true;
-    }
-    for (int i = 0; i < kNumberClaimCount && !matched; ++i) {
-      if (field.key != kNumberClaims[i]) continue;
-      matched = true;
-      if (auto n = json::as_number(field.value)) view.num[i] = *n, view.has_num[i] = true;
-      else wrong_num[i] = any_wrong = true;
+    } else {
+      const int j = i - kFirstNumber;
+      if (auto n = json::as_number(field.value)) view.num[j] = *n, view.has_num[j] = true;
+      else wrong_num[j] = any_wrong = true;
     }
   }
   if (any_wrong) {

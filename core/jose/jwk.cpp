@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <utility>
 
@@ -23,8 +24,15 @@ using json::Presence;
 using simdjson::dom::element;
 using simdjson::dom::object;
 
+namespace {
+std::atomic<uint64_t> next_key_id{1};
+}  // namespace
+
+Jwk::Jwk() : id(next_key_id.fetch_add(1, std::memory_order_relaxed)) {}
+
 Jwk::~Jwk() {
   for (auto* ctx : prepared) EVP_PKEY_CTX_free(ctx);
+  for (auto* ctx : prepared_mac) EVP_MAC_CTX_free(ctx);  // cleanses the keyed state
   EVP_PKEY_free(pkey);
   if (!secret.empty()) sodium_memzero(secret.data(), secret.size());
 }
@@ -160,6 +168,12 @@ Error load_oct(object obj, const KeyPolicy& policy, Jwk& key) {
   key.secret.assign(k.begin(), k.end());
   sodium_memzero(k.data(), k.size());
   key.bits = static_cast<int>(key.secret.size() * 8);
+  for (Alg a : {Alg::HS256, Alg::HS384, Alg::HS512}) {
+    // RFC 7518 §3.2: only with a key at least as long as the hash (usable_with says the same).
+    if (key.secret.size() < digest_size(a)) continue;
+    key.prepared_mac[static_cast<int>(a)] = prepare_hmac_context(key.secret.data(), key.secret.size(), a);
+    if (!key.prepared_mac[static_cast<int>(a)]) return Error(Status::internal, "cannot prepare an HMAC context");
+  }
   return {};
 }
 
@@ -173,6 +187,9 @@ Error check_x5c(object obj, Jwk& key) {
   std::string_view leaf_b64;
   if (arr.at(0).get_string().get(leaf_b64)) return skip("\"x5c\" entries must be strings");
   if (key.kty == KeyType::oct) return skip("\"x5c\" on a symmetric key");
+  // libsodium's decoder takes any byte from 0x80 up for a character: only ASCII reaches it.
+  for (char c : leaf_b64)
+    if (static_cast<unsigned char>(c) >= 0x80) return skip("\"x5c\" leaf is not base64");
   std::vector<unsigned char> der(leaf_b64.size());
   size_t der_len = 0;
   const char* end = nullptr;

@@ -28,10 +28,15 @@ struct KeyPolicy {
 // One verification key. Immutable after loading and shared between threads.
 class Jwk {
  public:
-  Jwk() = default;
+  Jwk();
   ~Jwk();
   Jwk(const Jwk&) = delete;
   Jwk& operator=(const Jwk&) = delete;
+
+  // Unique for the life of the process and never reused (a 64-bit counter), unlike the
+  // object's address: verification contexts cached per thread are found by this id, so a
+  // context made for a key that is gone can never be picked up for another key.
+  const uint64_t id;
 
   KeyType kty = KeyType::rsa;
   Curve crv = Curve::none;
@@ -51,8 +56,11 @@ class Jwk {
   std::array<unsigned char, 32> ed25519{};  // OKP Ed25519 public key
   std::vector<unsigned char> secret;    // oct (wiped on destruction)
   size_t rsa_modulus_bytes = 0;
-  // Contexts initialised once per algorithm (padding, digest); duplicated per verification.
+  // Contexts initialised once per algorithm when the key is loaded: RSA and EC verification
+  // (padding, digest), HMAC keyed with the secret. Never used directly: each thread verifies
+  // with its own copy, made once and kept for the next tokens (see signature.cpp).
   std::array<EVP_PKEY_CTX*, kAlgCount> prepared{};
+  std::array<EVP_MAC_CTX*, kAlgCount> prepared_mac{};
 };
 
 using JwkPtr = std::shared_ptr<const Jwk>;

@@ -7,8 +7,6 @@
 
 namespace oidcore::jose {
 
-using json::Presence;
-
 namespace {
 
 bool decode_padded(std::string_view segment, std::string& out) {
@@ -65,50 +63,66 @@ Error parse_header(std::string& header_json, JwsHeader& out) {
   simdjson::dom::object obj;
   if (root.get_object().get(obj)) return Error(Status::malformed, "header is not a JSON object");
 
-  std::string_view alg;
-  switch (json::get_string(obj, "alg", alg)) {
-    case Presence::absent: return Error(Status::malformed, "header has no \"alg\"");
-    case Presence::wrong_type: return Error(Status::malformed, "header \"alg\" is not a string");
-    case Presence::present: break;
+  // One walk over the members (names are unique: duplicates were refused by the parser),
+  // then the checks in their fixed order.
+  enum Member { kAlg, kCrit, kB64, kEnc, kZip, kKid, kTyp, kCty, kMemberCount };
+  simdjson::dom::element member[kMemberCount];
+  bool has[kMemberCount] = {};
+  for (auto field : obj) {
+    const std::string_view k = field.key;
+    int m = -1;
+    if (k.size() == 3) {
+      if (k == "alg") m = kAlg;
+      else if (k == "kid") m = kKid;
+      else if (k == "typ") m = kTyp;
+      else if (k == "b64") m = kB64;
+      else if (k == "enc") m = kEnc;
+      else if (k == "zip") m = kZip;
+      else if (k == "cty") m = kCty;
+    } else if (k == "crit") {
+      m = kCrit;
+    }
+    if (m >= 0) member[m] = field.value, has[m] = true;
   }
+
+  std::string_view alg;
+  if (!has[kAlg]) return Error(Status::malformed, "header has no \"alg\"");
+  if (member[kAlg].get_string().get(alg)) return Error(Status::malformed, "header \"alg\" is not a string");
   if (is_none_alg(alg)) return Error(Status::unsupported_alg, "unsecured tokens (alg \"none\") are never accepted");
   auto parsed = alg_from_name(alg);
   if (!parsed) return Error(Status::unsupported_alg, "unsupported alg \"" + printable(alg) + "\"");
   out.alg = *parsed;
 
-  simdjson::dom::element e;
-  if (!obj.at_key("crit").get(e)) {
+  if (has[kCrit]) {
     // RFC 7515 §4.1.11: a recipient that does not understand a listed extension must
     // reject; oidcore understands none, and an empty or ill-formed list is invalid anyway.
     return Error(Status::malformed, "header \"crit\" names extensions oidcore does not implement");
   }
-  if (!obj.at_key("b64").get(e)) {
+  if (has[kB64]) {
     bool b64 = true;
-    if (e.get_bool().get(b64) || !b64)
+    if (member[kB64].get_bool().get(b64) || !b64)
       return Error(Status::malformed, "unencoded payloads (\"b64\": false, RFC 7797) are not supported");
   }
-  for (const char* jwe_member : {"enc", "zip"}) {
-    if (!obj.at_key(jwe_member).get(e))
-      return Error(Status::malformed, std::string("header \"") + jwe_member + "\" belongs to JWE, which is not accepted");
-  }
+  if (has[kEnc]) return Error(Status::malformed, "header \"enc\" belongs to JWE, which is not accepted");
+  if (has[kZip]) return Error(Status::malformed, "header \"zip\" belongs to JWE, which is not accepted");
   std::string_view s;
-  switch (json::get_string(obj, "kid", s)) {
-    case Presence::wrong_type: return Error(Status::malformed, "header \"kid\" is not a string");
-    case Presence::present:
-      out.kid.assign(s);
-      out.has_kid = true;
-      break;
-    default: out.has_kid = false; out.kid.clear();
+  if (has[kKid]) {
+    if (member[kKid].get_string().get(s)) return Error(Status::malformed, "header \"kid\" is not a string");
+    out.kid.assign(s);
+    out.has_kid = true;
+  } else {
+    out.has_kid = false;
+    out.kid.clear();
   }
-  switch (json::get_string(obj, "typ", s)) {
-    case Presence::wrong_type: return Error(Status::malformed, "header \"typ\" is not a string");
-    case Presence::present:
-      out.typ.assign(s);
-      out.has_typ = true;
-      break;
-    default: out.has_typ = false; out.typ.clear();
+  if (has[kTyp]) {
+    if (member[kTyp].get_string().get(s)) return Error(Status::malformed, "header \"typ\" is not a string");
+    out.typ.assign(s);
+    out.has_typ = true;
+  } else {
+    out.has_typ = false;
+    out.typ.clear();
   }
-  if (json::get_string(obj, "cty", s) == Presence::wrong_type)
+  if (has[kCty] && member[kCty].get_string().get(s))
     return Error(Status::malformed, "header \"cty\" is not a string");
   return {};
 }

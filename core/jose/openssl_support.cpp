@@ -119,6 +119,54 @@ EVP_PKEY_CTX* prepare_ec_context(EVP_PKEY* pkey) noexcept {
   return ctx.release();
 }
 
+EVP_MAC_CTX* prepare_hmac_context(const unsigned char* secret, size_t len, Alg a) noexcept {
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // held for the process
+  const EVP_MD* md = digest_for(a);
+  if (!hmac || !md || len == 0) return nullptr;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac);
+  if (!ctx) return nullptr;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(EVP_MD_get0_name(md)), 0),
+      OSSL_PARAM_construct_end(),
+  };
+  if (EVP_MAC_init(ctx, secret, len, params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+namespace {
+
+// One DER INTEGER of a non-negative big-endian value; returns the bytes written.
+size_t der_integer(const unsigned char* v, size_t len, unsigned char* out) {
+  size_t skip = 0;
+  while (skip + 1 < len && v[skip] == 0) ++skip;
+  const size_t body = len - skip;
+  const bool pad = (v[skip] & 0x80) != 0;
+  out[0] = 0x02;
+  out[1] = static_cast<unsigned char>(body + pad);
+  out[2] = 0x00;
+  std::memcpy(out + 2 + pad, v + skip, body);
+  return 2 + pad + body;
+}
+
+}  // namespace
+
+size_t ecdsa_der_from_raw(const unsigned char* r, const unsigned char* s, size_t coord, unsigned char* out) noexcept {
+  if (coord == 0 || coord > 66) return 0;
+  unsigned char ints[2 * (2 + 67)];
+  size_t n = der_integer(r, coord, ints);
+  n += der_integer(s, coord, ints + n);
+  // SEQUENCE: short-form length up to 127, else 0x81 and one length byte (n <= 138).
+  size_t head = 0;
+  out[head++] = 0x30;
+  if (n >= 0x80) out[head++] = 0x81;
+  out[head++] = static_cast<unsigned char>(n);
+  std::memcpy(out + head, ints, n);
+  return head + n;
+}
+
 bool x509_leaf_matches(const unsigned char* der, size_t len, const Jwk& key) noexcept {
   const unsigned char* p = der;
   X509* cert = d2i_X509(nullptr, &p, static_cast<long>(len));

@@ -21,9 +21,21 @@ bool sha256(const void* data, size_t len, unsigned char out[32]) noexcept;
 EVP_PKEY* rsa_public_key(const unsigned char* n, size_t n_len, const unsigned char* e, size_t e_len) noexcept;
 EVP_PKEY* ec_public_key(Curve curve, const unsigned char* x, const unsigned char* y, size_t coord) noexcept;
 
-// Verification contexts with padding and digest already set, to be duplicated per call.
+// Verification contexts with padding and digest already set, to be copied for each thread.
 EVP_PKEY_CTX* prepare_rsa_context(EVP_PKEY* pkey, Alg a) noexcept;
 EVP_PKEY_CTX* prepare_ec_context(EVP_PKEY* pkey) noexcept;
+// An HMAC context keyed with `secret` for the hash of `a` (HS256/384/512). EVP_MAC_init with
+// a null key restarts it with the same key.
+EVP_MAC_CTX* prepare_hmac_context(const unsigned char* secret, size_t len, Alg a) noexcept;
+
+// The longest DER ECDSA-Sig-Value of ecdsa_der_from_raw: P-521, both integers 67 bytes.
+inline constexpr size_t kMaxEcdsaDer = 3 + 2 * (2 + 67);
+
+// Writes the DER ECDSA-Sig-Value (SEQUENCE of INTEGER r, INTEGER s) of the raw signature
+// r || s, each `coord` bytes big-endian (coord <= 66), to `out` (kMaxEcdsaDer bytes) and
+// returns its length: the same bytes as i2d_ECDSA_SIG (minimal INTEGERs: leading zero
+// bytes dropped, one 0x00 added when the high bit is set; a zero value is one 0x00).
+size_t ecdsa_der_from_raw(const unsigned char* r, const unsigned char* s, size_t coord, unsigned char* out) noexcept;
 
 // Whether the leaf certificate (DER) carries the same public key as `key`.
 bool x509_leaf_matches(const unsigned char* der, size_t len, const Jwk& key) noexcept;

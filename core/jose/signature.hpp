@@ -15,9 +15,14 @@ namespace oidcore::jose {
 // Returns Status::ok when `sig` is a valid signature of `input` under `key` with `alg`;
 // Status::bad_signature when it is not (including every malformed signature shape);
 // Status::key_not_found when the key may not be used with `alg`.
-// Thread-safe; never leaves anything in OpenSSL's error queue.
+// Thread-safe; never leaves anything in OpenSSL's error queue. The verification context of
+// a key and algorithm is copied once per thread and reused for the following tokens.
 [[nodiscard]] Status verify_signature(const Jwk& key, Alg alg, std::string_view input,
                                       const unsigned char* sig, size_t sig_len) noexcept;
+
+// Verification contexts the calling thread keeps ready (at most 16): each (key, algorithm)
+// pair it verified with recently has one. For tests and diagnostics.
+size_t thread_context_count() noexcept;
 
 // At most this many keys are tried for a token without `kid` (bounds CPU per token).
 inline constexpr size_t kMaxKidlessCandidates = 3;

@@ -40,22 +40,45 @@ StrictParser& thread_parser() {
 
 namespace {
 
+// A summary of a member name (its length and first bytes): equal names have equal tags, so
+// only names whose tags match need comparing in full.
+inline uint64_t name_tag(std::string_view k) {
+  uint64_t tag = k.size();
+  const size_t m = k.size() < 7 ? k.size() : 7;
+  for (size_t i = 0; i < m; ++i) tag = (tag << 8) | static_cast<unsigned char>(k[i]);
+  return tag;
+}
+
+bool tree_has_duplicates(simdjson::dom::element e);
+
+bool is_container(simdjson::dom::element e) {
+  const auto t = e.type();
+  return t == simdjson::dom::element_type::OBJECT || t == simdjson::dom::element_type::ARRAY;
+}
+
+// One walk over the members: names checked against the earlier ones, containers descended into.
 bool object_has_duplicates(simdjson::dom::object obj) {
   const size_t n = obj.size();
-  if (n < 2) return false;
-  if (n <= 16) {
-    std::string_view keys[16];
+  if (n <= 32) {
+    std::string_view keys[32];
+    uint64_t tags[32];
     size_t i = 0;
     for (auto field : obj) {
+      const uint64_t tag = name_tag(field.key);
       for (size_t j = 0; j < i; ++j)
-        if (keys[j] == field.key) return true;
-      keys[i++] = field.key;
+        if (tags[j] == tag && keys[j] == field.key) return true;
+      keys[i] = field.key;
+      tags[i++] = tag;
+      if (is_container(field.value) && tree_has_duplicates(field.value)) return true;
     }
     return false;
   }
   std::vector<std::string_view> keys;
   keys.reserve(n);
-  for (auto field : obj) keys.push_back(field.key);
+  for (auto field : obj) {
+    keys.push_back(field.key);
+    if (is_container(field.value) && tree_has_duplicates(field.value)) return true;
+  }
   std::sort(keys.begin(), keys.end());
   return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
 }
@@ -63,17 +86,12 @@ bool object_has_duplicates(simdjson::dom::object obj) {
 // Depth is bounded by the parser's max depth, so this recursion is bounded too.
 bool tree_has_duplicates(simdjson::dom::element e) {
   switch (e.type()) {
-    case simdjson::dom::element_type::OBJECT: {
-      simdjson::dom::object obj = e.get_object().value_unsafe();
-      if (object_has_duplicates(obj)) return true;
-      for (auto field : obj)
-        if (tree_has_duplicates(field.value)) return true;
-      return false;
-    }
+    case simdjson::dom::element_type::OBJECT:
+      return object_has_duplicates(e.get_object().value_unsafe());
     case simdjson::dom::element_type::ARRAY: {
       simdjson::dom::array arr = e.get_array().value_unsafe();
       for (auto child : arr)
-        if (tree_has_duplicates(child)) return true;
+        if (is_container(child) && tree_has_duplicates(child)) return true;
       return false;
     }
     default:

@@ -96,16 +96,53 @@ int64_t KeyCache::monotonic_now() {
       .count();
 }
 
+namespace {
+
+std::atomic<uint64_t> next_cache_id{1};
+
+// The snapshots this thread saw last, of the few caches it used most recently.
+struct SavedSnapshot {
+  uint64_t cache_id = 0;  // 0: empty
+  uint64_t version = 0;
+  std::shared_ptr<const KeySnapshot> snap;
+};
+constexpr size_t kSavedSnapshots = 4;
+
+}  // namespace
+
 KeyCache::KeyCache(std::string jwks_uri, std::string discovery_issuer, std::shared_ptr<const http::HttpClient> http,
                    CacheOptions options)
     : discovery_issuer_(std::move(discovery_issuer)),
       http_(std::move(http)),
       options_(std::move(options)),
+      id_(next_cache_id.fetch_add(1, std::memory_order_relaxed)),
       jwks_uri_(std::move(jwks_uri)) {}
 
 std::shared_ptr<const KeySnapshot> KeyCache::snapshot() const {
-  std::lock_guard<std::mutex> lock(snapshot_mutex_);
-  return snapshot_;
+  thread_local SavedSnapshot saved[kSavedSnapshots];
+  thread_local size_t next_slot = 0;
+  // Acquire: a version seen here was published after its snapshot_ was stored, so the read
+  // below under the lock gets that snapshot or a newer one, never an older one.
+  const uint64_t version = snapshot_version_.load(std::memory_order_acquire);
+  SavedSnapshot* slot = nullptr;
+  for (auto& s : saved) {
+    if (s.cache_id != id_) continue;
+    if (s.version == version) return s.snap;
+    slot = &s;
+  }
+  std::shared_ptr<const KeySnapshot> current;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mutex_);
+    current = snapshot_;
+  }
+  if (!slot) {
+    slot = &saved[next_slot];
+    next_slot = (next_slot + 1) % kSavedSnapshots;
+  }
+  slot->cache_id = id_;
+  slot->version = version;
+  slot->snap = current;
+  return current;
 }
 
 bool KeyCache::usable(const KeySnapshot* snap) const {
@@ -275,6 +312,7 @@ Error KeyCache::fetch_once() {
     std::lock_guard<std::mutex> lock(snapshot_mutex_);
     snapshot_ = std::move(next);
   }
+  snapshot_version_.fetch_add(1, std::memory_order_release);
   return {};
 }
 

@@ -73,7 +73,9 @@ class KeyCache {
   KeyCache(std::string jwks_uri, std::string discovery_issuer, std::shared_ptr<const http::HttpClient> http,
            CacheOptions options);
 
-  // The keys in use (nullptr before the first successful fetch). Never blocks on a fetch.
+  // The keys in use (nullptr before the first successful fetch). Never blocks on a fetch,
+  // and takes no lock while the keys are unchanged: each thread keeps the last snapshot it
+  // saw of a few caches with their version and rereads only when the version moved on.
   std::shared_ptr<const KeySnapshot> snapshot() const;
 
   // Whether `snap` may still be used at this moment: within TTL, or past it but within the
@@ -110,8 +112,14 @@ class KeyCache {
   const std::shared_ptr<const http::HttpClient> http_;
   const CacheOptions options_;
 
+  // Unique for the life of the process (never reused, unlike an address): what a thread's
+  // saved snapshot is filed under.
+  const uint64_t id_;
   mutable std::mutex snapshot_mutex_;  // guards snapshot_ only; held for a pointer copy
   std::shared_ptr<const KeySnapshot> snapshot_;
+  // Bumped (release) after every change of snapshot_: a thread whose saved version is
+  // still current may use its saved snapshot without the lock.
+  std::atomic<uint64_t> snapshot_version_{1};
 
   mutable std::mutex fetch_mutex_;  // guards the fields below; never held during I/O
   std::condition_variable fetch_done_;
