@@ -1,6 +1,5 @@
 // Strict base64url (RFC 7515 §2, RFC 4648 §5): no padding, no `+` `/` `=`, no whitespace,
-// and canonical trailing bits. Decoding takes the same time whatever the characters are
-// (no table lookups or branches on the data).
+// and canonical trailing bits. Decoding goes through libsodium's constant-time decoder.
 #pragma once
 
 #include <cstdint>
