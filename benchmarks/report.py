@@ -443,7 +443,8 @@ def summary(doc: dict[str, Any]) -> str:
             f"{v.get('core_openssl', '?')} and libsodium {v.get('libsodium', '?')} in the core; Node {v.get('node', '?')} "
             f"(OpenSSL {v.get('node_openssl', '?')}); Python {v.get('python', '?')} with PyJWT {v.get('pyjwt', '?')}, "
             f"joserfc {v.get('joserfc', '?')}, cryptography {v.get('cryptography', '?')}; redis-server {v.get('redis', '?')}. "
-            f"`make bench` took {total:.0f} s in all, {runners:.0f} s of it measuring.\n" if total else "")
+            f"`make bench` took {total:.0f} s in all: installing {phases.get('install', 0):.0f} s, building "
+            f"{phases.get('build', 0):.0f} s, measuring {runners:.0f} s.\n" if total else "")
 
 
 def main() -> int:
