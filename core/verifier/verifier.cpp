@@ -72,11 +72,13 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
   // A token verified before, byte for byte, with the keys still current and within its
   // validity: answered without the signature. Calls with a nonce always take the long way.
   const bool cacheable = token_cache_ && !options.nonce;
+  // Remote keys: one snapshot for the cache check and the verification below.
+  std::shared_ptr<const jwks::KeySnapshot> snap;
   if (cacheable) {
     uint64_t generation = 0;
     bool keys_current = true;
     if (remote_) {
-      auto snap = remote_->snapshot();
+      snap = remote_->snapshot();
       keys_current = snap && !remote_->refresh_due(snap.get());
       if (snap) generation = snap->generation;
     }
@@ -89,7 +91,7 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
       return {};
     }
   }
-  Error err = verify_impl(token, out, options);
+  Error err = verify_impl(token, out, options, std::move(snap));
   if (!err && cacheable) token_cache_->insert(token, out, cache_window(out.claims, config_.claims), out.key_generation);
   // "needs fetch" is not an outcome: the same token comes back through the blocking call.
   if (err.status != Status::needs_fetch) counters_[static_cast<int>(err.status)].fetch_add(1, std::memory_order_relaxed);
@@ -97,7 +99,7 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
 }
 
 Error Verifier::keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const {
-  snap = remote_->snapshot();
+  if (!snap) snap = remote_->snapshot();
   if (!remote_->refresh_due(snap.get())) return {};
   Error fetch_error;
   if (!options.allow_fetch) {
@@ -116,7 +118,8 @@ Error Verifier::keys_for(const VerifyOptions& options, std::shared_ptr<const jwk
                fetch_error ? "signing keys unavailable: " + fetch_error.message : "signing keys unavailable");
 }
 
-Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options) const {
+Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options,
+                             std::shared_ptr<const jwks::KeySnapshot> snap) const {
   // Buffers reused across calls on this thread: no allocation per token once warm.
   thread_local jose::CompactJws jws;
   thread_local jose::JwsHeader header;
@@ -130,7 +133,6 @@ Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const Ve
     return Error(Status::alg_not_allowed, "algorithm " + std::string(jose::alg_name(alg)) + " is not allowed");
 
   // Keys come from configuration only, never from the token's header.
-  std::shared_ptr<const jwks::KeySnapshot> snap;
   const jose::KeySet* keys = &config_.keys;
   if (remote_) {
     if (auto err = keys_for(options, snap)) return err;

@@ -98,7 +98,10 @@ class Verifier {
 
  private:
   int64_t now() const noexcept;
-  Error verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options) const;
+  // `snap`: the remote key snapshot already taken by the caller, or null.
+  Error verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options,
+                    std::shared_ptr<const jwks::KeySnapshot> snap) const;
+  // Fills `snap` (taking one when it is null) with usable keys, fetching when allowed.
   Error keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const;
 
   VerifierConfig config_;
