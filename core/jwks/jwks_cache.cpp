@@ -12,7 +12,11 @@ using json::Presence;
 
 namespace {
 
-int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+// The precise wall clock (glibc's time() reads the coarse clock, up to a tick behind).
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 Error read_url_member(simdjson::dom::object obj, std::string_view name, std::string& out, bool required,
                       bool https_only) {

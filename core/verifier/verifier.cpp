@@ -1,5 +1,6 @@
 #include "verifier/verifier.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <optional>
@@ -34,7 +35,11 @@ std::unique_ptr<Verifier> Verifier::create(std::string_view config_json, Error& 
 
 int64_t Verifier::now() const noexcept {
   if (config_.fixed_now) return *config_.fixed_now;
-  return static_cast<int64_t>(std::time(nullptr));
+  // The precise wall clock: glibc's time() reads the coarse clock, which lags
+  // CLOCK_REALTIME by up to a tick, so a token minted that very moment by a provider on the
+  // same clock could look issued in the future.
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 namespace {
