@@ -79,6 +79,11 @@ async function startChild(name, command, args, { env, cwd, readyPattern, timeout
   return {
     child,
     match,
+    pid: child.pid,
+    /** Still running (neither exited nor killed by a signal). */
+    get running() { return child.exitCode === null && child.signalCode === null; },
+    /** How it ended: `{code, signal}` (resolves once it has). */
+    exited,
     get output() { return output; },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -91,9 +96,12 @@ async function startChild(name, command, args, { env, cwd, readyPattern, timeout
   };
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence. */
-export async function startRedis() {
-  const port = await freePort();
+/**
+ * A throwaway redis-server on a free loopback port (or on `port`, e.g. to restart one where
+ * it was), no persistence.
+ */
+export async function startRedis({ port: wanted } = {}) {
+  const port = wanted ?? await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'oidcore-e2e-redis-'));
   const redis = await startChild('redis-server', 'redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
@@ -107,6 +115,7 @@ export async function startRedis() {
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
+    pid: redis.pid,
     command: (...args) => redisCommand(port, ...args),
     get output() { return redis.output; },
     async stop() {
@@ -135,8 +144,11 @@ export function redisCommand(port, ...args) {
   });
 }
 
-/** The NestJS example on `port`, talking to `provider`. */
-export async function startApp({ provider, port, redisUrl }) {
+/**
+ * The NestJS example on `port`, talking to `provider`; `nodeArgs` go to node before the
+ * script (e.g. `--unhandled-rejections=strict`).
+ */
+export async function startApp({ provider, port, redisUrl, nodeArgs = [] }) {
   const main = join(APP_DIR, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build the example first (npm run build in examples/nestjs)`);
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -152,17 +164,24 @@ export async function startApp({ provider, port, redisUrl }) {
   delete env.REDIS_URL;
   delete env.INTERNAL_URL;
   if (redisUrl) env.REDIS_URL = redisUrl;
-  const app = await startChild('nestjs-example', process.execPath, [main], {
+  const app = await startChild('nestjs-example', process.execPath, [...nodeArgs, main], {
     cwd: APP_DIR, env, readyPattern: /Listening on (\S+)/,
   });
-  return { url: publicUrl, get output() { return app.output; }, stop: () => app.stop() };
+  return {
+    url: publicUrl,
+    pid: app.pid,
+    get running() { return app.running; },
+    exited: app.exited,
+    get output() { return app.output; },
+    stop: () => app.stop(),
+  };
 }
 
 /**
  * Everything for one run: `store` is 'memory' or 'redis'. Ports are free ones unless given
- * (`appPort`, `idpPort`).
+ * (`appPort`, `idpPort`); `appNodeArgs` go to the app's node.
  */
-export async function startStack({ store = 'memory', appPort, idpPort } = {}) {
+export async function startStack({ store = 'memory', appPort, idpPort, appNodeArgs } = {}) {
   const started = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
@@ -178,7 +197,7 @@ export async function startStack({ store = 'memory', appPort, idpPort } = {}) {
       '--post-logout-redirect-uri', `${appUrl}/app/`,
     ]);
     started.push(provider);
-    const app = await startApp({ provider, port, redisUrl: redis?.url });
+    const app = await startApp({ provider, port, redisUrl: redis?.url, nodeArgs: appNodeArgs });
     started.push(app);
     return {
       store, appUrl, provider, app, redis,

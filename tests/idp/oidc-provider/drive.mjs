@@ -68,6 +68,7 @@ export async function startProvider(args = [], { timeoutMs = 20000 } = {}) {
 
   const origin = `http://127.0.0.1:${ready.port}`;
   return {
+    pid: child.pid,
     port: ready.port,
     issuer: ready.issuer,
     clientId: ready.client_id,

@@ -25,7 +25,9 @@ export class AuthController {
   /**
    * GET /auth/login?redirect=/path: a new login (state, nonce and PKCE kept in the store,
    * with where to go afterwards), then off to the provider. A redirect target that is not a
-   * same-site path (`//evil.com`, `https://...`, `/\evil.com`, ...) becomes `/`.
+   * same-site path (`//evil.com`, `https://...`, `/\evil.com`, ...) becomes `/`. When the
+   * login cannot start (the store or the provider's discovery unreachable: store_unavailable,
+   * http_error, within their timeouts), the browser goes back to the start page with the code.
    */
   @Get('login')
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -36,7 +38,9 @@ export class AuthController {
     try {
       ({ url } = await this.oidc.rp.beginLogin({ redirectAfter, binding }));
     } catch (err) {
-      throw toHttp(err, 'beginLogin');
+      const code = logFailure(err, 'beginLogin');
+      res.redirect(302, `/app/?error=${encodeURIComponent(code)}`);
+      return;
     }
     res.redirect(302, url);
   }

@@ -15,8 +15,10 @@ export function logFailure(err: unknown, what: string): string {
 }
 
 /**
- * An OidcoreError as an HTTP answer: what the browser did wrong is a 4xx, the provider or
- * the store failing is a 5xx. The body names the stable code, never a token.
+ * An OidcoreError as an HTTP answer: what the browser did wrong is a 4xx; the provider or
+ * the store unreachable is a 503 (every call to them has a deadline, so this comes within
+ * the configured timeouts, never as a hang); only a bug or a misconfiguration is a 500. The
+ * body names the stable code, never a token.
  */
 export function toHttp(err: unknown, what: string): HttpException {
   if (err instanceof HttpException) return err;
@@ -32,10 +34,13 @@ export function toHttp(err: unknown, what: string): HttpException {
     case 'idp_error': // e.g. invalid_grant: a refresh token already used or revoked
       return new HttpException({ error: err.code, idpError: (err as { error?: string }).error },
         HttpStatus.UNAUTHORIZED);
-    case 'store_unavailable':
-    case 'http_error':
+    case 'store_unavailable': // Redis down, frozen or full: connect_timeout + command_timeout
+    case 'http_error': // the provider down, hanging or answering garbage: http_timeout
     case 'jwks_unavailable':
       return new HttpException({ error: err.code }, HttpStatus.SERVICE_UNAVAILABLE);
+    case 'internal':
+    case 'invalid_config':
+      return new HttpException({ error: err.code }, HttpStatus.INTERNAL_SERVER_ERROR);
     default:
       // A token that does not verify (bad_signature, expired, bad_nonce, ...).
       return new HttpException({ error: err.code }, HttpStatus.UNAUTHORIZED);
