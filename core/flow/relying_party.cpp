@@ -46,7 +46,7 @@ const std::set<std::string_view> kVerifierKeys = {
     "algorithms",     "clock_tolerance", "principal",    "max_age",          "min_rsa_bits",
     "ca_file",        "ca_dir",          "connect_timeout", "http_timeout",  "max_response_bytes",
     "cache_ttl",      "cache_min_ttl",   "cache_max_ttl", "stale_if_error",  "jwks_requests_per_minute",
-    "jwks_retry_interval", "max_token_bytes", "token_cache_size"};
+    "jwks_refetch_interval", "jwks_retry_interval", "max_token_bytes", "token_cache_size"};
 
 // Authorization-request parameters the flow itself owns.
 const std::set<std::string_view> kReservedParams = {"response_type", "client_id",      "redirect_uri",

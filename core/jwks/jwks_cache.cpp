@@ -1,5 +1,8 @@
 #include "jwks/jwks_cache.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <ctime>
@@ -100,6 +103,48 @@ int64_t KeyCache::monotonic_now() {
       .count();
 }
 
+int64_t KeyCache::monotonic_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool UnknownKids::absent_from(std::string_view kid, uint64_t generation) const {
+  if (generation != generation_ || absent_.empty() || kid.size() > kMaxKidBytes) return false;
+  return absent_.count(std::string(kid)) != 0;
+}
+
+void UnknownKids::note(std::string_view kid) {
+  if (kid.size() > kMaxKidBytes) return;
+  ++sequence_;
+  if (waiting_.size() >= capacity_) return;  // full: the kid is just not remembered
+  waiting_.emplace(std::string(kid), sequence_);  // an earlier note of the same kid stands
+}
+
+void UnknownKids::new_generation(uint64_t generation, uint64_t mark, const jose::KeySet& keys) {
+  const auto held = [&](const std::string& kid) {
+    return std::any_of(keys.keys.begin(), keys.keys.end(),
+                       [&](const jose::JwkPtr& k) { return k->has_kid && k->kid == kid; });
+  };
+  // What was absent from the previous keys was asked for before this fetch started: judged
+  // again by the new keys, it stays only if they lack it too. (Were the set simply emptied,
+  // a handful of junk kids replayed in turn would cost a fetch every interval for ever.)
+  generation_ = generation;
+  for (auto it = absent_.begin(); it != absent_.end();) {
+    if (held(*it))
+      it = absent_.erase(it);
+    else
+      ++it;
+  }
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (it->second > mark) {  // noted after the fetch started: the next one judges it
+      ++it;
+      continue;
+    }
+    if (!held(it->first) && absent_.size() < capacity_) absent_.insert(it->first);
+    it = waiting_.erase(it);
+  }
+}
+
 namespace {
 
 std::atomic<uint64_t> next_cache_id{1};
@@ -120,7 +165,24 @@ KeyCache::KeyCache(std::string jwks_uri, std::string discovery_issuer, std::shar
       http_(std::move(http)),
       options_(std::move(options)),
       id_(next_cache_id.fetch_add(1, std::memory_order_relaxed)),
-      jwks_uri_(std::move(jwks_uri)) {}
+      jwks_uri_(std::move(jwks_uri)),
+      unknown_kids_(options_.unknown_kid_capacity),
+      owner_pid_(::getpid()) {}
+
+KeyCache::~KeyCache() {
+  std::lock_guard<std::mutex> lock(background_mutex_);
+  if (!background_.joinable()) return;
+  bool inherited;
+  {
+    std::lock_guard<std::mutex> fetch_lock(fetch_mutex_);
+    inherited = background_inherited_ || ::getpid() != owner_pid_;
+  }
+  // In a child of fork() the thread does not exist: waiting for it would never end.
+  if (inherited)
+    background_.detach();
+  else
+    background_.join();  // without fetch_mutex_: the thread needs it to finish
+}
 
 std::shared_ptr<const KeySnapshot> KeyCache::snapshot() const {
   thread_local SavedSnapshot saved[kSavedSnapshots];
@@ -150,46 +212,128 @@ std::shared_ptr<const KeySnapshot> KeyCache::snapshot() const {
 }
 
 bool KeyCache::usable(const KeySnapshot* snap) const {
-  return snap && monotonic_now() < snap->expires_at + options_.stale_if_error;
+  return snap && monotonic_ms() < snap->expires_at_ms + options_.stale_if_error * 1000;
 }
 
-bool KeyCache::refresh_due(const KeySnapshot* snap) const {
+bool KeyCache::refresh_due(const KeySnapshot* snap) {
   if (!snap) return true;
-  return monotonic_now() >= snap->expires_at;
+  const int64_t now = monotonic_ms();
+  if (now < snap->refresh_at_ms) return false;
+  if (now >= snap->expires_at_ms) return true;
+  // Near the end of the TTL: the keys are still good, the next ones are fetched meanwhile.
+  if (!background_busy_.load(std::memory_order_acquire)) start_background_refresh(snap->generation);
+  return false;
+}
+
+void KeyCache::start_background_refresh(uint64_t generation) {
+  std::unique_lock<std::mutex> lock(background_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // another verification is starting it
+  {
+    std::lock_guard<std::mutex> fetch_lock(fetch_mutex_);
+    forget_inherited_state_locked();
+    if (background_inherited_) {
+      background_.detach();  // a handle to a thread of the parent process
+      background_inherited_ = false;
+    }
+    if (background_busy_.load(std::memory_order_acquire) || in_flight_) return;
+    if (backoff_error_locked(monotonic_ms())) return;  // a failed provider is left alone
+    auto snap = snapshot();
+    if (!snap || snap->generation != generation) return;  // already refreshed
+  }
+  // The previous thread set background_busy_ to false as its last act: joining it is quick.
+  if (background_.joinable()) background_.join();
+  background_busy_.store(true, std::memory_order_release);
+  try {
+    background_ = std::thread([this, generation] {
+      {
+        std::lock_guard<std::mutex> fetch_lock(fetch_mutex_);
+        ++stats_.background_refreshes;
+      }
+      (void)refresh(Reason::expired, generation);  // its outcome shows in the statistics
+      background_busy_.store(false, std::memory_order_release);
+    });
+  } catch (...) {
+    // No thread to be had: the first verification after the TTL refreshes, as when idle.
+    background_busy_.store(false, std::memory_order_release);
+  }
+}
+
+void KeyCache::forget_inherited_state_locked() {
+  const pid_t pid = ::getpid();
+  if (pid == owner_pid_) return;
+  // A child of fork(): a fetch the parent had in flight, and its thread, never end here.
+  owner_pid_ = pid;
+  if (in_flight_) {
+    in_flight_ = false;
+    ++flight_id_;
+  }
+  if (background_busy_.exchange(false, std::memory_order_acq_rel)) background_inherited_ = true;
 }
 
 bool KeyCache::backing_off() const {
   std::lock_guard<std::mutex> lock(fetch_mutex_);
-  return last_failure_mono_ >= 0 && monotonic_now() - last_failure_mono_ < options_.retry_interval;
+  return static_cast<bool>(backoff_error_locked(monotonic_ms()));
 }
 
 Error KeyCache::backoff_error() const {
   std::lock_guard<std::mutex> lock(fetch_mutex_);
-  return backoff_error_locked(monotonic_now());
+  return backoff_error_locked(monotonic_ms());
 }
 
-Error KeyCache::backoff_error_locked(int64_t now) const {
-  if (last_failure_mono_ < 0 || now - last_failure_mono_ >= options_.retry_interval) return {};
-  return Error(Status::jwks_unavailable, "keys could not be fetched " + std::to_string(now - last_failure_mono_) +
-                                             " s ago (" + stats_.last_error + "); retrying after " +
+Error KeyCache::backoff_error_locked(int64_t now_ms) const {
+  if (last_failure_ms_ < 0 || now_ms - last_failure_ms_ >= options_.retry_interval * 1000) return {};
+  return Error(Status::jwks_unavailable, "keys could not be fetched " +
+                                             std::to_string((now_ms - last_failure_ms_) / 1000) + " s ago (" +
+                                             stats_.last_error + "); retrying after " +
                                              std::to_string(options_.retry_interval) + " s");
 }
 
-bool KeyCache::refetch_allowed() const {
-  std::lock_guard<std::mutex> lock(fetch_mutex_);
-  const int64_t now = monotonic_now();
-  if (last_failure_mono_ >= 0 && now - last_failure_mono_ < options_.retry_interval) return false;
-  size_t recent = 0;
-  for (int64_t t : refetch_times_)
-    if (now - t < 60) ++recent;
-  return recent < static_cast<size_t>(options_.refetch_per_minute);
+Error KeyCache::unknown_kid_refusal_locked(std::string_view kid, uint64_t generation, int64_t now_ms) {
+  if (unknown_kids_.absent_from(kid, generation)) {
+    ++stats_.unknown_kid_cached;
+    return Error(Status::key_not_found, "no key with this kid: the key set was fetched after it was first seen");
+  }
+  if (options_.refetch_interval_ms <= 0)
+    return Error(Status::key_not_found, "no key with this kid (refetching on an unknown kid is off)");
+  if (auto err = backoff_error_locked(now_ms)) {
+    unknown_kids_.note(kid);
+    return Error(Status::key_not_found, "no key with this kid; not refetched: " + err.message);
+  }
+  const int64_t wait_ms = last_refetch_ms_ + options_.refetch_interval_ms - now_ms;
+  if (wait_ms > 0 || in_flight_) {
+    unknown_kids_.note(kid);
+    ++stats_.rate_limited;
+    return Error(Status::key_not_found,
+                 wait_ms > 0 ? "no key with this kid; the next refetch is allowed in " +
+                                   std::to_string((wait_ms + 999) / 1000) + " s (jwks_refetch_interval)"
+                             : std::string("no key with this kid; a key fetch is under way"));
+  }
+  return {};
 }
 
-Error KeyCache::refresh(Reason reason, uint64_t seen) {
+bool KeyCache::refetch_allowed(std::string_view kid, uint64_t generation) {
+  std::lock_guard<std::mutex> lock(fetch_mutex_);
+  forget_inherited_state_locked();
+  {
+    auto snap = snapshot();
+    if (snap && snap->generation > generation) return true;  // newer keys: worth another look
+  }
+  return !unknown_kid_refusal_locked(kid, generation, monotonic_ms());
+}
+
+Error KeyCache::refresh(Reason reason, uint64_t seen, std::string_view kid) {
   std::unique_lock<std::mutex> lock(fetch_mutex_);
+  forget_inherited_state_locked();
   {
     auto snap = snapshot();
     if (snap && snap->generation > seen) return {};  // someone else already brought newer keys
+  }
+  const int64_t now = monotonic_ms();
+  if (reason == Reason::unknown_kid) {
+    // Never waits: refused at once, or the caller's own refetch below.
+    if (auto err = unknown_kid_refusal_locked(kid, seen, now)) return err;
+    last_refetch_ms_ = now;
+    unknown_kids_.note(kid);
   }
   if (in_flight_) {
     // Single flight: join the fetch under way and take its outcome.
@@ -199,22 +343,14 @@ Error KeyCache::refresh(Reason reason, uint64_t seen) {
       return Error(Status::jwks_unavailable, "timed out waiting for the key fetch in progress");
     return last_flight_error_;
   }
-  const int64_t now = monotonic_now();
   if (auto err = backoff_error_locked(now)) return err;
-  if (reason == Reason::unknown_kid) {
-    while (!refetch_times_.empty() && now - refetch_times_.front() >= 60) refetch_times_.pop_front();
-    if (refetch_times_.size() >= static_cast<size_t>(options_.refetch_per_minute)) {
-      ++stats_.rate_limited;
-      return Error(Status::key_not_found, "unknown kid and the key refetch limit (" +
-                                              std::to_string(options_.refetch_per_minute) + " a minute) is reached");
-    }
-    refetch_times_.push_back(now);
-  }
   in_flight_ = true;
+  // The kids noted so far are judged by what this fetch brings.
+  const uint64_t mark = unknown_kids_.mark();
   lock.unlock();
   Error err;
   try {
-    err = fetch_once();
+    err = fetch_once(now);
   } catch (const std::exception& e) {
     err = Error(Status::internal, std::string("key fetch failed: ") + e.what());
   }
@@ -226,10 +362,12 @@ Error KeyCache::refresh(Reason reason, uint64_t seen) {
     ++stats_.fetch_failures;
     stats_.last_failure_unix = unix_now();
     stats_.last_error = err.message;
-    last_failure_mono_ = monotonic_now();
+    last_failure_ms_ = monotonic_ms();
   } else {
     stats_.last_success_unix = unix_now();
-    last_failure_mono_ = -1;
+    last_failure_ms_ = -1;
+    // Only this flight publishes snapshots: the current one is what it brought.
+    if (auto snap = snapshot()) unknown_kids_.new_generation(snap->generation, mark, snap->keys);
   }
   last_flight_error_ = err;
   fetch_done_.notify_all();
@@ -276,7 +414,7 @@ int64_t KeyCache::ttl_from(const std::string& cache_control) const {
   return ttl;
 }
 
-Error KeyCache::fetch_once() {
+Error KeyCache::fetch_once(int64_t started_ms) {
   // Only the single fetch in flight runs this, so jwks_uri_ and metadata_ have one writer.
   std::optional<jose::AlgSet> advertised;
   if (!discovery_issuer_.empty()) {
@@ -306,10 +444,18 @@ Error KeyCache::fetch_once() {
   auto current = snapshot();
   if (current && !current->keys.keys.empty() && next->keys.keys.empty())
     return Error(Status::jwks_unavailable, "JWKS refused: it would replace the current keys with an empty set");
-  const int64_t now = monotonic_now();
+  // The TTL runs from the start of the request: whatever the response holds was published
+  // then or later, so a key removed at the provider is used at most one TTL after its removal.
+  const int64_t ttl_ms = ttl_from(resp.cache_control) * 1000;
+  // The background refresh starts a tenth of the TTL before its end (at least one HTTP
+  // timeout, so that it can finish in time; at most half of the TTL).
+  const int64_t ahead_ms =
+      std::min(ttl_ms / 2, std::max<int64_t>(ttl_ms / 10, static_cast<int64_t>(http_->options().total_timeout_ms)));
   next->generation = current ? current->generation + 1 : 1;
-  next->fetched_at = now;
-  next->expires_at = now + ttl_from(resp.cache_control);
+  next->requested_at_ms = started_ms;
+  next->fetched_at_ms = monotonic_ms();
+  next->expires_at_ms = started_ms + ttl_ms;
+  next->refresh_at_ms = next->expires_at_ms - ahead_ms;
   next->fetched_at_unix = unix_now();
   next->advertised = advertised ? advertised : (current ? current->advertised : std::nullopt);
   {
@@ -327,9 +473,10 @@ Stats KeyCache::stats() const {
     s = stats_;
   }
   if (auto snap = snapshot()) {
+    const int64_t now = monotonic_ms();
     s.key_count = snap->keys.keys.size();
-    s.cache_age = monotonic_now() - snap->fetched_at;
-    s.stale = monotonic_now() >= snap->expires_at;
+    s.cache_age = (now - snap->fetched_at_ms) / 1000;
+    s.stale = now >= snap->expires_at_ms;
   }
   return s;
 }

@@ -149,17 +149,19 @@ Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const Ve
   const jose::Jwk* verified_by = nullptr;
   Error key_err = jose::verify_with_key_set(jws, header, *keys, verified_by);
   if (key_err.status == Status::key_not_found && remote_) {
-    // A kid we do not know: the provider may have rotated its keys. Refetch, at a bounded
-    // rate, and try once more with the new set.
+    // A kid we do not know: the provider may have rotated its keys. Refetch, at most once
+    // per interval and never for a kid these keys were fetched after, and try once more.
     if (!options.allow_fetch) {
-      if (remote_->refetch_allowed()) return Error(Status::needs_fetch, "");
+      if (remote_->refetch_allowed(header.kid, snap->generation)) return Error(Status::needs_fetch, "");
       return key_err;
     }
-    (void)remote_->refresh(jwks::Reason::unknown_kid, snap->generation);
+    const Error refetch = remote_->refresh(jwks::Reason::unknown_kid, snap->generation, header.kid);
     auto fresh = remote_->snapshot();
     if (fresh && fresh->generation != snap->generation) {
       snap = std::move(fresh);
       key_err = jose::verify_with_key_set(jws, header, snap->keys, verified_by);
+    } else if (refetch.status == Status::key_not_found) {
+      key_err.message += "; " + refetch.message;
     }
   }
   if (key_err) return key_err;

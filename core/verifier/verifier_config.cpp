@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -77,6 +79,8 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
   if (root.get_object().get(obj)) return Error(Status::invalid_config, "configuration must be a JSON object");
 
   bool have_issuer = false, have_audience = false, have_algorithms = false;
+  bool have_min_ttl = false, have_max_ttl = false;
+  std::string_view refetch_key;  // jwks_refetch_interval or its older form, once
   std::string jwks_text;
   bool have_jwks = false;
   for (auto field : obj) {
@@ -173,16 +177,28 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
     } else if (key == "cache_ttl" || key == "cache_min_ttl" || key == "cache_max_ttl" || key == "stale_if_error" ||
                key == "jwks_retry_interval") {
       int64_t n = 0;
-      if (auto err = read_int(v, key, 0, int64_t{30} * 86400, n)) return err;
+      // A TTL of 0 would fetch the keys for every verification.
+      if (auto err = read_int(v, key, key == "cache_ttl" ? 1 : 0, int64_t{30} * 86400, n)) return err;
       if (key == "cache_ttl") out.cache.ttl = n;
-      else if (key == "cache_min_ttl") out.cache.min_ttl = n;
-      else if (key == "cache_max_ttl") out.cache.max_ttl = n;
+      else if (key == "cache_min_ttl") out.cache.min_ttl = n, have_min_ttl = true;
+      else if (key == "cache_max_ttl") out.cache.max_ttl = n, have_max_ttl = true;
       else if (key == "stale_if_error") out.cache.stale_if_error = n;
       else out.cache.retry_interval = n;
-    } else if (key == "jwks_requests_per_minute") {
-      int64_t n = 0;
-      if (auto err = read_int(v, key, 0, 600, n)) return err;
-      out.cache.refetch_per_minute = static_cast<int>(n);
+    } else if (key == "jwks_refetch_interval" || key == "jwks_requests_per_minute") {
+      if (!refetch_key.empty()) return bad(key, "conflicts with \"" + std::string(refetch_key) + "\"");
+      refetch_key = key;
+      if (key == "jwks_refetch_interval") {
+        // Seconds, fractions allowed; 0: an unknown kid never causes a fetch.
+        auto n = json::as_number(v);
+        if (!n || !(*n == 0 || (*n >= 0.1 && *n <= 3600)))
+          return bad(key, "must be 0 (no refetch) or a number of seconds from 0.1 to 3600");
+        out.cache.refetch_interval_ms = static_cast<int64_t>(std::llround(*n * 1000));
+      } else {
+        // The older form: n refetches a minute are one every 60/n seconds; 0 is none.
+        int64_t n = 0;
+        if (auto err = read_int(v, key, 0, 600, n)) return err;
+        out.cache.refetch_interval_ms = n ? 60000 / n : 0;
+      }
     } else if (key == "jwks_file") {
       if (have_jwks) return bad(key, "conflicts with \"jwks\"");
       std::string path;
@@ -201,6 +217,10 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
   if (sources > 1)
     return Error(Status::invalid_config, "only one of \"jwks\", \"jwks_file\", \"jwks_uri\" or \"discovery\" may be given");
   (void)have_algorithms;
+  // Cache-Control may shorten the TTL but, unless cache_max_ttl says otherwise, not lengthen
+  // it: a key removed at the provider stops validating within cache_ttl of its removal.
+  if (!have_max_ttl) out.cache.max_ttl = std::max(out.cache.ttl, have_min_ttl ? out.cache.min_ttl : 0);
+  if (!have_min_ttl) out.cache.min_ttl = std::min<int64_t>(60, out.cache.max_ttl);
   if (out.cache.min_ttl > out.cache.max_ttl) return bad("cache_min_ttl", "must not exceed \"cache_max_ttl\"");
   if (!out.http.internal_url.empty()) {
     if (!out.remote()) return bad("internal_url", "needs \"jwks_uri\" or \"discovery\"");

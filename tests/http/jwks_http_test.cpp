@@ -91,7 +91,7 @@ TEST_F(JwksOverHttp, RotationNewKeyAcceptedAfterExactlyOneRefetchOldKeyKeepsWork
 
 TEST_F(JwksOverHttp, RetiredKeyRefusedOnceUnpublishedAndTheCacheRefreshed) {
   idp().set_jwks(jwks_of({&rsa_key(1), &rsa_key(2)}));
-  auto v = verifier("\"cache_ttl\":2,\"cache_min_ttl\":1,\"jwks_requests_per_minute\":1");
+  auto v = verifier("\"cache_ttl\":2,\"cache_min_ttl\":1");
   ASSERT_TRUE(v);
   ASSERT_EQ(code(verify(*v, token(1))), "ok");
   idp().set_jwks(jwks_of({&rsa_key(2)}));       // rsa-1 retired
@@ -101,17 +101,19 @@ TEST_F(JwksOverHttp, RetiredKeyRefusedOnceUnpublishedAndTheCacheRefreshed) {
   // TTL over: refresh (request 2), rsa-1 is gone, one unknown-kid refetch (request 3).
   EXPECT_EQ(code(verify(*v, token(1))), "key_not_found");
   EXPECT_EQ(idp().requests().jwks, 3);
-  // The refetch budget (1 a minute) is spent: refused again without any request.
-  EXPECT_EQ(code(verify(*v, token(1))), "key_not_found");
+  // Keys fetched after rsa-1 was asked for lack it: refused again at once, without any
+  // request, for as long as these keys are in use.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(code(verify(*v, token(1))), "key_not_found");
   EXPECT_EQ(idp().requests().jwks, 3);
   EXPECT_EQ(code(verify(*v, token(2))), "ok");
-  EXPECT_EQ(key_stats(*v).rate_limited, 1u);
+  EXPECT_EQ(key_stats(*v).unknown_kid_cached, 5u);
+  EXPECT_EQ(key_stats(*v).rate_limited, 0u);
   EXPECT_EQ(key_stats(*v).key_count, 1u);
 }
 
 TEST_F(JwksOverHttp, VerifiedTokenCacheStopsAnsweringOnceTheKeyIsRemoved) {
   idp().set_jwks(jwks_of({&rsa_key(1), &rsa_key(2)}));
-  auto v = verifier("\"cache_ttl\":1,\"cache_min_ttl\":1,\"jwks_requests_per_minute\":0");
+  auto v = verifier("\"cache_ttl\":1,\"cache_min_ttl\":1,\"jwks_refetch_interval\":0");
   ASSERT_TRUE(v);
   const std::string t1 = token(1);
   ASSERT_EQ(code(verify(*v, t1)), "ok");
@@ -126,22 +128,29 @@ TEST_F(JwksOverHttp, VerifiedTokenCacheStopsAnsweringOnceTheKeyIsRemoved) {
   EXPECT_EQ(v->stats().token_cache_hits, 1u);
 }
 
-TEST_F(JwksOverHttp, UnknownKidRefetchesAtTheDefaultRateOfFiveAMinute) {
+TEST_F(JwksOverHttp, UnknownKidsCauseOneRefetchPerDefaultIntervalOfTwelveSeconds) {
   idp().set_jwks(jwks_of({&rsa_key(1)}));
   auto v = verifier();
   ASSERT_TRUE(v);
   ASSERT_EQ(code(verify(*v, token(1))), "ok");
-  for (int i = 0; i < 20; ++i)
-    EXPECT_EQ(code(verify(*v, token_with_kid("unknown-" + std::to_string(i), issuer()))), "key_not_found");
-  EXPECT_EQ(idp().requests().jwks, 1 + 5);
-  EXPECT_EQ(key_stats(*v).rate_limited, 15u);
+  // The first unknown kid refetches; the other 19, within the same 12 s, are refused at
+  // once, saying when the next refetch may happen.
+  for (int i = 0; i < 20; ++i) {
+    const Error e = verify(*v, token_with_kid("unknown-" + std::to_string(i), issuer()));
+    EXPECT_EQ(code(e), "key_not_found");
+    if (i > 0) {
+      EXPECT_NE(e.message.find("jwks_refetch_interval"), std::string::npos) << e.message;
+    }
+  }
+  EXPECT_EQ(idp().requests().jwks, 1 + 1);
+  EXPECT_EQ(key_stats(*v).rate_limited, 19u);
   EXPECT_EQ(code(verify(*v, token(1))), "ok");
-  EXPECT_EQ(idp().requests().jwks, 6);
+  EXPECT_EQ(idp().requests().jwks, 2);
 }
 
-TEST_F(JwksOverHttp, KidFloodOfAThousandConcurrentVerificationsIsBoundedByTheRateLimit) {
+TEST_F(JwksOverHttp, KidFloodOfAThousandConcurrentVerificationsCausesOneRefetch) {
   idp().set_jwks(jwks_of({&rsa_key(1)}));
-  auto v = verifier("\"jwks_requests_per_minute\":3");
+  auto v = verifier();
   ASSERT_TRUE(v);
   ASSERT_EQ(code(verify(*v, token(1))), "ok");
   idp().set_delay("/jwks", 0.2);  // keeps refetches in flight while the flood arrives
@@ -174,15 +183,14 @@ TEST_F(JwksOverHttp, KidFloodOfAThousandConcurrentVerificationsIsBoundedByTheRat
   EXPECT_EQ(key_not_found.load(), kThreads * kPerThread);
   EXPECT_EQ(other.load(), 0);
   RequestLog log = idp().requests();
-  EXPECT_GE(log.jwks, 2);      // the first miss does refetch (the others share it)
-  EXPECT_LE(log.jwks, 1 + 3);  // and never more than permitted
-  EXPECT_LT(took, 5.0);        // a few refetches of 0.2 s, not one per token
+  EXPECT_EQ(log.jwks, 1 + 1);  // the first miss refetches; nobody else fetches or waits for it
+  EXPECT_LT(took, 5.0);
 
-  // The attacker keeps going: the budget runs out and nothing more is fetched.
+  // The attacker keeps going within the interval: nothing more is fetched.
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(code(verify(*v, token_with_kid("attacker-more-" + std::to_string(i), issuer()))), "key_not_found");
   log = idp().requests();
-  EXPECT_EQ(log.jwks, 1 + 3);
+  EXPECT_EQ(log.jwks, 1 + 1);
   const auto s = key_stats(*v);
   EXPECT_EQ(s.fetches, static_cast<uint64_t>(log.jwks));
   EXPECT_GT(s.rate_limited, 0u);

@@ -17,7 +17,7 @@ class KeySnapshots : public IdpTest {
   // No unknown-kid refetch: a verifier keeps exactly the keys it fetched first.
   std::unique_ptr<Verifier> verifier(const std::string& extra = "") {
     return make_verifier(idp().issuer(), "\"jwks_uri\":" + json_string(idp().jwks_url()) +
-                                             ",\"token_cache_size\":0,\"jwks_requests_per_minute\":0" + extra);
+                                             ",\"token_cache_size\":0,\"jwks_refetch_interval\":0" + extra);
   }
   std::string token(int rsa) { return token_for(rsa_key(rsa), idp().issuer()); }
 };
