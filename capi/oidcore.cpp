@@ -646,6 +646,13 @@ oidcore_status oidcore_rp_new(const char* config_json, size_t config_len, oidcor
 
 void oidcore_rp_free(oidcore_rp* rp) { delete rp; }
 
+oidcore_status oidcore_rp_warnings(const oidcore_rp* rp, char** out, size_t* out_len, oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (out_len) *out_len = 0;
+  if (!rp || !rp->impl || !out) return report(error, oidcore::Status::invalid_argument, "rp and out must not be NULL");
+  return guarded(error, [&] { return hand_out(oidcore::flow::warnings_json(rp->impl->warnings()), out, out_len, error); });
+}
+
 namespace {
 
 // The common preamble of the relying-party calls: outputs cleared, NULLs refused.

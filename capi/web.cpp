@@ -99,6 +99,22 @@ oidcore_status oidcore_cookie_serialize(const char* name, size_t name_len, const
   });
 }
 
+oidcore_status oidcore_cookie_max_age_from_token(const char* token, size_t token_len, int64_t now,
+                                                int64_t* out_seconds, oidcore_error* error) {
+  if (out_seconds) *out_seconds = 0;
+  if (!out_seconds) return report(error, Status::invalid_argument, "out_seconds must not be NULL");
+  if (!usable(token, token_len)) return null_with_length(error, "token");
+  if (now < 0) return report(error, Status::invalid_argument, "now must be 0 (the system clock) or Unix seconds");
+  return guarded(error, [&] {
+    int64_t seconds = 0;
+    if (auto err = oidcore::web::max_age_from_token(view(token, token_len),
+                                                    now ? now : oidcore::web::cookie_clock_now(), seconds))
+      return report(error, err);
+    *out_seconds = seconds;
+    return ok(error);
+  });
+}
+
 oidcore_status oidcore_cookie_clear(const char* name, size_t name_len, const char* options_json, size_t options_len,
                                     char** out, size_t* out_len, oidcore_error* error) {
   if (auto st = start(out, out_len, error)) return st;

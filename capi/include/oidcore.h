@@ -469,6 +469,8 @@ typedef struct oidcore_rp oidcore_rp;
  * keys "algorithms", "clock_tolerance", "principal", "max_age", "min_rsa_bits", "ca_file",
  * "ca_dir", "connect_timeout", "http_timeout", "max_response_bytes", "cache_*",
  * "stale_if_error", "jwks_requests_per_minute", "jwks_retry_interval", "max_token_bytes".
+ * "refresh_tokens" (default true: the application refreshes its sessions; see
+ * oidcore_rp_warnings()).
  * `store` keeps the login states and exchange codes; it must outlive the relying party.
  * A bad configuration is OIDCORE_INVALID_CONFIG naming the key. Nothing is fetched here.
  */
@@ -480,6 +482,18 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_new(const char *config_j
 
 /* Releases a relying party. NULL is accepted. No call on it may still be running. */
 OIDCORE_API void oidcore_rp_free(oidcore_rp *rp);
+
+/*
+ * What the configuration was warned about when the relying party was created: *out is a
+ * JSON array [{"code": STR, "message": STR}, ...], "[]" when there is nothing to say, to be
+ * released with oidcore_string_free(). Codes are stable: "no_offline_access" when
+ * "refresh_tokens" is true (the default) and "scopes" lack "offline_access", without which
+ * providers such as Authentik issue no refresh token. Applications should log them.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_warnings(const oidcore_rp *rp,
+                                                                char **out,
+                                                                size_t *out_len,
+                                                                oidcore_error *error);
 
 /*
  * Starts a login. `options_json` (NULL/0 for none): {"redirect_after": STR (must be a safe
@@ -508,8 +522,9 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_begin_login(oidcore_rp *
  * code is exchanged with the PKCE verifier and the ID token verified (signature, iss, aud,
  * azp, exp, iat, nonce), the access token too when it is a JWT. On OIDCORE_OK *out is
  *   {"access_token","token_type","id_token","refresh_token"|null,"expires_in"|null,
- *    "expires_at"|null,"scope"|null,"claims","access_claims"|null,"principal",
- *    "redirect_after"|null,"extra"|null}
+ *    "expires_at"|null,"refresh_expires_in"|null,"scope"|null,"claims","access_claims"|null,
+ *    "principal","redirect_after"|null,"extra"|null}
+ * ("refresh_expires_in": the refresh token's lifetime in seconds when the provider gives it)
  * or, with "exchange_code": true, {"exchange_code","claims","principal","redirect_after",
  * "extra"}: the token set (the same members as above) is then the code's payload, for
  * oidcore_exchange_code_redeem() on the same store.
@@ -529,7 +544,8 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_complete_login(oidcore_r
  * "refresh_reuse_window" seconds after a successful refresh (callers that raced it). On OIDCORE_OK *out is the token set (as
  * complete_login, without redirect_after/extra); "refresh_token" is the rotated one (or the
  * same when the provider does not rotate). A refused token is OIDCORE_IDP_ERROR
- * (idp_error "invalid_grant").
+ * (idp_error "invalid_grant"). An empty refresh token (the login gave none: no
+ * "offline_access" scope) is OIDCORE_INVALID_ARGUMENT, with a message that says so.
  */
 OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_refresh(oidcore_rp *rp,
                                                                const char *refresh_token,
@@ -676,10 +692,15 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_unsign(const char *s
  *   "domain": STR (a host name: letters, digits, '-', '.'; an optional leading '.')
  *   "max_age": seconds (a whole number >= 0)
  *   "expires": Unix seconds (0 .. 253402300799), written as "Wed, 21 Oct 2015 07:28:00 GMT"
+ *   "max_age_from_token": STR, a JWT whose "exp" gives Max-Age (as
+ *       oidcore_cookie_max_age_from_token(), with the system clock); "max_age" is then only
+ *       the fallback for a token without a readable "exp" (an opaque token), and without
+ *       that fallback such a token is OIDCORE_INVALID_ARGUMENT
  * The value is encoded like encodeURIComponent (as the npm `cookie` package's serialize);
- * it must be valid UTF-8. The name must be an RFC 6265 token. Rules enforced: a name
- * starting with "__Secure-" needs secure; "__Host-" needs secure, path "/" and no domain
- * (both prefixes matched in any case); SameSite=None needs secure. Any violation, an
+ * it must be valid UTF-8 and not empty: a cookie is never set from a missing value
+ * (oidcore_cookie_clear() deletes one). The name must be an RFC 6265 token. Rules enforced:
+ * a name starting with "__Secure-" needs secure; "__Host-" needs secure, path "/" and no
+ * domain (both prefixes matched in any case); SameSite=None needs secure. Any violation, an
  * unknown option or a wrong type: OIDCORE_INVALID_ARGUMENT, the message naming the rule or
  * the key.
  */
@@ -692,6 +713,22 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_serialize(const char
                                                                      char **out,
                                                                      size_t *out_len,
                                                                      oidcore_error *error);
+
+/*
+ * The Max-Age for a cookie that carries `token`, so that the cookie lives as long as the
+ * token and no longer: *out_seconds = the token's "exp" claim - `now` (Unix seconds; 0 for
+ * the system clock), rounded down, never below 0 (an expired token gives 0: the browser
+ * drops the cookie) and at most 2^53 - 1. The claims are read WITHOUT verifying the
+ * signature: the result only sizes a cookie and says nothing about the token's validity.
+ * Not a compact JWS (three base64url segments, a JSON object of claims): OIDCORE_MALFORMED
+ * (an opaque token: use the lifetime the provider gave, e.g. "expires_in"); no numeric
+ * "exp": OIDCORE_MISSING_CLAIM; over 64 KiB: OIDCORE_TOO_LARGE. *out_seconds is 0 on failure.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_cookie_max_age_from_token(const char *token,
+                                                                              size_t token_len,
+                                                                              int64_t now,
+                                                                              int64_t *out_seconds,
+                                                                              oidcore_error *error);
 
 /*
  * The Set-Cookie header value that deletes the cookie set with the same options: same name,
@@ -757,9 +794,10 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_extract_token(const char *c
  * The principal of a set of claims, as the verifier builds it: *out is
  * {"sub","email","name","organizationId","role"}. `claims_json` is a JSON object (else
  * OIDCORE_MALFORMED). `config_json` is NULL/0 for the defaults or the object of the
- * verifier's "principal" key: {"organization_id_claim", "groups_claim",
- * "roles":[{"group","role"}...], "default_role"} (else OIDCORE_INVALID_ARGUMENT naming the
- * key).
+ * verifier's "principal" key: {"organization_id_claim" (default "organizationId"),
+ * "organization_fallback" ("sub", the default: organizationId is the subject when the claim
+ * is absent | "none": null then), "groups_claim", "roles":[{"group","role"}...],
+ * "default_role"} (else OIDCORE_INVALID_ARGUMENT naming the key).
  */
 OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_principal_from_claims(const char *claims_json,
                                                                           size_t claims_len,

@@ -332,6 +332,8 @@ Error parse_relying_party_config(std::string_view text, RelyingPartyConfig& out)
       if (auto err = read_ttl(v, key, 60, 7 * 86400, out.discovery_ttl)) return err;
     } else if (key == "refresh_reuse_window") {
       if (auto err = read_ttl(v, key, 0, 60, out.refresh_reuse_window)) return err;
+    } else if (key == "refresh_tokens") {
+      if (v.get_bool().get(out.refresh_tokens)) return bad(key, "must be true or false");
     } else if (key == "authorization_params") {
       out.authorization_params.clear();
       if (auto err = read_params(v, key, out.authorization_params, Status::invalid_config)) return err;
@@ -380,6 +382,37 @@ Error parse_relying_party_config(std::string_view text, RelyingPartyConfig& out)
       return Error(Status::invalid_config, "\"hs256_client_secret\": " + err.message);
   }
   return {};
+}
+
+namespace {
+
+bool has_offline_access(const RelyingPartyConfig& config) {
+  return std::find(config.scopes.begin(), config.scopes.end(), "offline_access") != config.scopes.end();
+}
+
+}  // namespace
+
+std::vector<ConfigWarning> relying_party_warnings(const RelyingPartyConfig& config) {
+  std::vector<ConfigWarning> out;
+  if (config.refresh_tokens && !has_offline_access(config))
+    out.push_back({"no_offline_access",
+                   "\"scopes\" do not include \"offline_access\": providers such as Authentik then issue no "
+                   "refresh token, so sessions end when the access token expires and refresh() has nothing to "
+                   "send. Add \"offline_access\" to \"scopes\", or set \"refresh_tokens\": false when the "
+                   "application does not refresh"});
+  return out;
+}
+
+std::string warnings_json(const std::vector<ConfigWarning>& warnings) {
+  std::string o = "[";
+  for (const auto& w : warnings) {
+    if (o.size() > 1) o += ',';
+    std::string item = "{";
+    append_member(item, "code", json_string(w.code));
+    append_member(item, "message", json_string(w.message));
+    o += item + "}";
+  }
+  return o + "]";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -476,6 +509,7 @@ std::string token_set_json(const TokenSet& t) {
   append_member(o, "refresh_token", t.refresh_token.empty() ? "null" : json_string(t.refresh_token));
   append_member(o, "expires_in", t.expires_in ? std::to_string(*t.expires_in) : "null");
   append_member(o, "expires_at", t.expires_at ? std::to_string(t.expires_at) : "null");
+  append_member(o, "refresh_expires_in", t.refresh_expires_in ? std::to_string(*t.refresh_expires_in) : "null");
   append_member(o, "scope", t.scope.empty() ? "null" : json_string(t.scope));
   append_member(o, "claims", t.id_claims.empty() ? "null" : t.id_claims);
   append_member(o, "access_claims", t.access_claims.empty() ? "null" : t.access_claims);
@@ -510,7 +544,10 @@ std::unique_ptr<RelyingParty> RelyingParty::create(std::string_view config_json,
 }
 
 RelyingParty::RelyingParty(RelyingPartyConfig config, store::Store& store)
-    : config_(std::move(config)), store_(store), http_(std::make_shared<http::HttpClient>(config_.http)) {}
+    : config_(std::move(config)),
+      warnings_(relying_party_warnings(config_)),
+      store_(store),
+      http_(std::make_shared<http::HttpClient>(config_.http)) {}
 
 Error RelyingParty::build_provider(const jwks::ProviderMetadata& meta, const std::shared_ptr<const Provider>& old,
                                    std::shared_ptr<const Provider>& out) const {
@@ -772,6 +809,11 @@ Error RelyingParty::token_request(const Provider& p, Params params, const std::s
     out.expires_in = static_cast<int64_t>(expires);
     out.expires_at = unix_now() + *out.expires_in;
   }
+  // Only with a refresh token, and only a sane number: it sizes a cookie, nothing more
+  // (Keycloak answers 0 for offline tokens, which do not expire: taken as not given).
+  if (!out.refresh_token.empty() && json::get_number(obj, "refresh_expires_in", expires) == json::Presence::present &&
+      expires >= 1 && expires <= 10.0 * 365 * 86400)
+    out.refresh_expires_in = static_cast<int64_t>(expires);
   return validate_tokens(p, nonce, out);
 }
 
@@ -824,7 +866,11 @@ Error RelyingParty::verify_access_token(std::string_view token, VerifiedToken& o
 // Refresh: one call per refresh token at a time
 
 Error RelyingParty::refresh(std::string_view refresh_token, TokenSet& out) {
-  if (refresh_token.empty()) return Error(Status::invalid_argument, "the refresh token is empty");
+  if (refresh_token.empty())
+    return Error(Status::invalid_argument,
+                 std::string("no refresh token: providers such as Authentik issue one only when the login asked for "
+                             "the \"offline_access\" scope") +
+                     (has_offline_access(config_) ? "" : ", and this relying party's \"scopes\" do not include it"));
   if (refresh_token.size() > kMaxTokenArgumentBytes) return Error(Status::too_large, "the refresh token is over 64 KiB");
   // The flights are keyed by a hash: the map never holds the tokens themselves.
   unsigned char digest[32];

@@ -61,6 +61,10 @@ struct RelyingPartyConfig {
   // callers arriving while the call is in flight share it. Kept short: a spent refresh token
   // presented later is refused, as the provider would.
   int64_t refresh_reuse_window = 2;
+  // Whether the application means to refresh its sessions (default): without
+  // "offline_access" in `scopes` the relying party then warns no_offline_access at creation,
+  // since providers such as Authentik issue refresh tokens only with that scope.
+  bool refresh_tokens = true;
   std::vector<std::pair<std::string, std::string>> authorization_params;  // e.g. prompt
   // Verifier members passed through (algorithms, clock_tolerance, principal, http, cache...),
   // as the text of JSON members without braces ("" when none).
@@ -72,6 +76,18 @@ struct RelyingPartyConfig {
 
 // Parses the JSON configuration (README: "Login flow"). Status::invalid_config naming the key.
 [[nodiscard]] Error parse_relying_party_config(std::string_view json, RelyingPartyConfig& out);
+
+// Something in a valid configuration that will not do what the application likely expects.
+// `code` is stable ("no_offline_access"); `message` says what to change.
+struct ConfigWarning {
+  std::string code;
+  std::string message;
+};
+
+// The warnings of a configuration (none when everything is as expected).
+std::vector<ConfigWarning> relying_party_warnings(const RelyingPartyConfig& config);
+// [{"code","message"},...]
+std::string warnings_json(const std::vector<ConfigWarning>& warnings);
 
 struct BeginLoginOptions {
   std::optional<std::string> redirect_after;  // must be a safe relative path
@@ -95,6 +111,9 @@ struct TokenSet {
   std::string access_token, token_type, id_token, refresh_token, scope;
   std::optional<int64_t> expires_in;
   int64_t expires_at = 0;      // Unix seconds, 0 when the provider gave no expires_in
+  // The refresh token's lifetime when the provider says (Keycloak's "refresh_expires_in";
+  // Authentik gives none): for the refresh cookie's Max-Age.
+  std::optional<int64_t> refresh_expires_in;
   std::string id_claims;       // the ID token's claims (JSON), empty without an ID token
   std::string access_claims;   // a JWT access token's verified claims, else empty
   std::string principal;       // JSON, empty unless there are ID token claims
@@ -152,6 +171,8 @@ class RelyingParty {
   // Calls made to the token endpoint so far (refresh single-flight is observable).
   uint64_t token_requests() const;
   const RelyingPartyConfig& config() const noexcept { return config_; }
+  // What the configuration was warned about when this relying party was created.
+  const std::vector<ConfigWarning>& warnings() const noexcept { return warnings_; }
 
  private:
   struct Provider {
@@ -181,6 +202,7 @@ class RelyingParty {
   Error do_refresh(std::string_view refresh_token, TokenSet& out);
 
   RelyingPartyConfig config_;
+  std::vector<ConfigWarning> warnings_;
   store::Store& store_;
   std::shared_ptr<http::HttpClient> http_;
 

@@ -46,6 +46,12 @@ Error parse_principal_config(simdjson::dom::element e, PrincipalConfig& out, Sta
     const std::string key = name.empty() ? std::string(field.key) : std::string(name) + "." + std::string(field.key);
     if (field.key == "organization_id_claim") {
       if (auto err = read_string(field.value, status, key, out.organization_id_claim)) return err;
+    } else if (field.key == "organization_fallback") {
+      std::string fallback;
+      if (auto err = read_string(field.value, status, key, fallback)) return err;
+      if (fallback == "sub") out.organization_falls_back_to_sub = true;
+      else if (fallback == "none") out.organization_falls_back_to_sub = false;
+      else return bad(status, key, "must be \"sub\" or \"none\"");
     } else if (field.key == "groups_claim") {
       if (auto err = read_string(field.value, status, key, out.groups_claim)) return err;
     } else if (field.key == "default_role") {
@@ -88,8 +94,10 @@ void build_principal(simdjson::dom::object claims, const PrincipalConfig& config
     json::append_json_string(out, org);
   } else if (!claims.at_key(config.organization_id_claim).get(org_e) && json::as_number(org_e)) {
     out += simdjson::to_string(org_e);
-  } else {
+  } else if (config.organization_falls_back_to_sub) {
     put_string_or_null(out, claims, "sub");
+  } else {
+    out += "null";
   }
   out += ",\"role\":";
   const std::string* role = &config.default_role;

@@ -13,15 +13,19 @@
 namespace oidcore::jose {
 
 struct PrincipalConfig {
-  std::string organization_id_claim = "organizationId";  // falls back to `sub` when absent
+  std::string organization_id_claim = "organizationId";
+  // When the organization claim is absent (or neither a string nor a number): `sub` (the
+  // default: every user is an organization of one), or null with organization_fallback "none".
+  bool organization_falls_back_to_sub = true;
   std::string groups_claim = "groups";
   // Ordered: the first group the user belongs to decides the role.
   std::vector<std::pair<std::string, std::string>> roles;
   std::string default_role = "user";
 };
 
-// Reads a principal mapping {"organization_id_claim", "groups_claim", "roles":
-// [{"group","role"}...], "default_role"} into `out` (keys left out keep their defaults).
+// Reads a principal mapping {"organization_id_claim", "organization_fallback": "sub" |
+// "none", "groups_claim", "roles": [{"group","role"}...], "default_role"} into `out` (keys
+// left out keep their defaults).
 // A failure has `status`, with a message naming the key as "<name>.<key>" (the bare key
 // when `name` is empty): the verifier reads its "principal" key with
 // (Status::invalid_config, "principal").

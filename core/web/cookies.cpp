@@ -1,8 +1,11 @@
 #include "web/cookies.hpp"
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <unordered_set>
 
+#include "encoding/base64url.hpp"
 #include "json/strict_json.hpp"
 #include "web/json_options.hpp"
 #include "web/uri_encoding.hpp"
@@ -230,6 +233,10 @@ Error parse_cookie_options(std::string_view text, CookieOptions& out) {
       int64_t n = 0;
       if (auto err = detail::read_whole(field.value, key, 0, kMaxCookieExpires, n)) return err;
       out.expires = n;
+    } else if (key == "max_age_from_token") {
+      std::string t;
+      if (auto err = detail::read_string(field.value, key, false, t)) return err;
+      out.max_age_from_token = std::move(t);
     } else {
       return detail::keyed(key, "is not a known cookie option");
     }
@@ -237,19 +244,74 @@ Error parse_cookie_options(std::string_view text, CookieOptions& out) {
   return {};
 }
 
+int64_t cookie_clock_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Error max_age_from_token(std::string_view token, int64_t now, int64_t& out) {
+  out = 0;
+  if (token.size() > kMaxCookieTokenBytes)
+    return Error(Status::too_large, "the token is longer than " + std::to_string(kMaxCookieTokenBytes) + " bytes");
+  const size_t dot1 = token.find('.');
+  const size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos || dot1 == 0 ||
+      dot2 == dot1 + 1)
+    return Error(Status::malformed, "the token is not a JWT (three base64url segments)");
+  std::string payload;
+  if (!encoding::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1), payload))
+    return Error(Status::malformed, "the token's claims are not base64url");
+  json::StrictParser parser;
+  simdjson::dom::element root;
+  simdjson::dom::object claims;
+  if (parser.parse(payload, root) || root.get_object().get(claims))
+    return Error(Status::malformed, "the token's claims are not a JSON object");
+  double exp = 0;
+  switch (json::get_number(claims, "exp", exp)) {
+    case json::Presence::absent: return Error(Status::missing_claim, "the token has no \"exp\" claim");
+    case json::Presence::wrong_type: return Error(Status::missing_claim, "the token's \"exp\" is not a number");
+    case json::Presence::present: break;
+  }
+  // In double: exp may be anything JSON allows (1e300, -5, 1.5).
+  const double left = std::floor(exp) - static_cast<double>(now);
+  if (!(left > 0)) out = 0;
+  else if (left >= static_cast<double>(kMaxCookieMaxAge)) out = kMaxCookieMaxAge;
+  else out = static_cast<int64_t>(left);
+  return {};
+}
+
 Error serialize_cookie(std::string_view name, std::string_view value, const CookieOptions& options,
-                       std::string& out) {
+                       std::string& out, int64_t now) {
   out.clear();
   if (auto err = check_cookie(name, options)) return err;
+  if (value.empty())
+    return Error(Status::invalid_argument,
+                 "the cookie value is empty: a cookie is never set from a missing value (clear_cookie deletes one)");
   std::string encoded;
   if (!encode_uri_component(value, encoded))
     return Error(Status::invalid_argument, "the cookie value is not valid UTF-8");
+  std::optional<int64_t> max_age = options.max_age;
+  if (options.max_age_from_token) {
+    int64_t from_token = 0;
+    if (auto err = max_age_from_token(*options.max_age_from_token, now, from_token)) {
+      if (!options.max_age)
+        return Error(Status::invalid_argument, "\"max_age_from_token\": " + err.message +
+                                                   "; give \"max_age\" too as the fallback for a token without one");
+    } else {
+      max_age = from_token;
+    }
+  }
   std::string s;
   s.reserve(name.size() + encoded.size() + 128);
   s.append(name).append("=").append(encoded);
-  append_attributes(s, options, options.max_age, options.expires);
+  append_attributes(s, options, max_age, options.expires);
   out = std::move(s);
   return {};
+}
+
+Error serialize_cookie(std::string_view name, std::string_view value, const CookieOptions& options,
+                       std::string& out) {
+  return serialize_cookie(name, value, options, out, cookie_clock_now());
 }
 
 Error clear_cookie(std::string_view name, const CookieOptions& options, std::string& out) {

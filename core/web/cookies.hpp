@@ -55,21 +55,45 @@ struct CookieOptions {
   std::optional<std::string> domain;  // a host name (RFC 1034 labels, an optional leading '.')
   std::optional<int64_t> max_age;     // seconds, 0 .. kMaxCookieMaxAge
   std::optional<int64_t> expires;     // Unix seconds, 0 .. kMaxCookieExpires
+  // A JWT whose "exp" gives Max-Age (see max_age_from_token()); `max_age` is then the
+  // fallback for a token without a readable "exp" (an opaque token), else such a token is
+  // refused. Read without verifying the signature: it only sizes the cookie.
+  std::optional<std::string> max_age_from_token;
 };
+
+// Largest token max_age_from_token() reads (a cookie holds at most about 4 KiB anyway).
+inline constexpr size_t kMaxCookieTokenBytes = 64 * 1024;
+
+// The Max-Age for a cookie that carries `token`: its "exp" claim minus `now` (Unix seconds),
+// rounded down, never below 0 (an expired token gives 0: the browser drops the cookie at
+// once) and at most kMaxCookieMaxAge. The claims are read WITHOUT verifying the signature:
+// the result only sizes a cookie, it says nothing about the token's validity.
+// Status::malformed when `token` is not a compact JWS (three strict base64url segments whose
+// middle one is a JSON object), Status::missing_claim when the claims have no numeric "exp",
+// Status::too_large over kMaxCookieTokenBytes.
+[[nodiscard]] Error max_age_from_token(std::string_view token, int64_t now, int64_t& out);
+
+// The system clock in Unix seconds.
+int64_t cookie_clock_now();
 
 // Reads options from a JSON object (empty text: the defaults): "http_only", "secure",
 // "same_site" ("lax" | "strict" | "none", any case), "path", "domain", "max_age",
-// "expires". An unknown key or a wrong type is Status::invalid_argument naming the key.
+// "expires", "max_age_from_token" (a non-empty string). An unknown key or a wrong type is
+// Status::invalid_argument naming the key.
 // Only types and ranges are checked here; serialize_cookie() checks the rest.
 [[nodiscard]] Error parse_cookie_options(std::string_view json, CookieOptions& out);
 
 // "name=value; Path=/; Max-Age=N; Expires=<IMF-fixdate>; Domain=d; HttpOnly; Secure;
 // SameSite=Lax" (absent attributes left out). The value is encoded like JavaScript's
 // encodeURIComponent (as the npm `cookie` package's serialize does). Status::invalid_argument
-// for a name that is not a token, a value that is not UTF-8, a bad path or domain, a
-// negative max_age, an expires out of range, or a broken rule: "__Secure-" needs secure;
-// "__Host-" needs secure, path "/" and no domain (both prefixes matched in any case);
-// SameSite=None needs secure.
+// for a name that is not a token, an empty value (a cookie is never set from a missing
+// value: clear_cookie() deletes one), a value that is not UTF-8, a bad path or domain, a
+// negative max_age, an expires out of range, a max_age_from_token without a readable "exp"
+// and no max_age to fall back on, or a broken rule: "__Secure-" needs secure; "__Host-"
+// needs secure, path "/" and no domain (both prefixes matched in any case); SameSite=None
+// needs secure. `now` (Unix seconds) is the clock for max_age_from_token.
+[[nodiscard]] Error serialize_cookie(std::string_view name, std::string_view value, const CookieOptions& options,
+                                     std::string& out, int64_t now);
 [[nodiscard]] Error serialize_cookie(std::string_view name, std::string_view value, const CookieOptions& options,
                                      std::string& out);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failures = 0;
 static int checks = 0;
@@ -1036,9 +1037,78 @@ static void test_web_cookies(void) {
   CHECK_STATUS(oidcore_cookie_clear(NULL, 0, NULL, 0, &out, &len, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_cookie_clear(LIT("a"), NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK(out == NULL && len == 0 && message_ok(&err));
-  /* An empty value is fine (NULL with length 0 is an empty value). */
-  check_out(oidcore_cookie_serialize(LIT("a"), NULL, 0, NULL, 0, &out, &len, NULL), OIDCORE_OK, &out, &len,
-            "a=; Path=/; HttpOnly; Secure; SameSite=Lax");
+  /* No cookie from a missing value: an empty value (NULL/0 or "") is refused; clear deletes. */
+  check_out(oidcore_cookie_serialize(LIT("refresh_token"), NULL, 0, NULL, 0, &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK(contains(err.message, "empty") && message_ok(&err));
+  check_out(oidcore_cookie_serialize(LIT("refresh_token"), "", 0, LIT("{\"max_age\":60}"), &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  /* "undefined" is a value like any other here; the bindings never make it out of nothing. */
+  check_out(oidcore_cookie_serialize(LIT("a"), LIT("undefined"), NULL, 0, &out, &len, &err), OIDCORE_OK, &out, &len,
+            "a=undefined; Path=/; HttpOnly; Secure; SameSite=Lax");
+}
+
+/* An unsigned JWT "e30.<claims>.c2ln" of the claims (only the claims are read). */
+static void jwt_of(const char *claims, char *out) {
+  strcpy(out, "e30.");
+  base64url((const unsigned char *)claims, strlen(claims), out + 4);
+  strcat(out, ".c2ln");
+}
+
+static void test_web_cookie_max_age(void) {
+  oidcore_error err;
+  char token[256], opts[512], want[512], claims[64];
+  char *out = NULL;
+  size_t len = 0;
+  int64_t seconds = -1;
+  const int64_t now = 1700000000;
+
+  jwt_of("{\"sub\":\"a\",\"exp\":1700003600}", token);
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(token, strlen(token), now, &seconds, &err), OIDCORE_OK);
+  CHECK(seconds == 3600);
+  /* Expired: 0, never negative. */
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(token, strlen(token), now + 7200, &seconds, &err), OIDCORE_OK);
+  CHECK(seconds == 0);
+  /* 0 is the system clock: a token that expires in an hour from now. */
+  snprintf(claims, sizeof claims, "{\"exp\":%lld}", (long long)time(NULL) + 3600);
+  jwt_of(claims, token);
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(token, strlen(token), 0, &seconds, &err), OIDCORE_OK);
+  CHECK(seconds >= 3598 && seconds <= 3600);
+  /* Serialize takes Max-Age from it: the cookie lives as long as the token, not 7 days. */
+  snprintf(opts, sizeof opts, "{\"max_age_from_token\":\"%s\",\"max_age\":604800}", token);
+  CHECK_STATUS(oidcore_cookie_serialize(LIT("access_token"), token, strlen(token), opts, strlen(opts), &out, &len, &err),
+               OIDCORE_OK);
+  CHECK(out != NULL && (contains(out, "; Max-Age=3600;") || contains(out, "; Max-Age=3599;")) &&
+        !contains(out, "604800"));
+  oidcore_string_free(out);
+  out = NULL;
+
+  /* No readable exp: malformed (opaque) / missing_claim, and 0 out. */
+  seconds = 5;
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(LIT("opaque-refresh-token"), now, &seconds, &err), OIDCORE_MALFORMED);
+  CHECK(seconds == 0 && message_ok(&err));
+  jwt_of("{\"sub\":\"a\"}", token);
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(token, strlen(token), now, &seconds, &err), OIDCORE_MISSING_CLAIM);
+  CHECK(contains(err.message, "exp"));
+  /* ... in serialize: the caller's fallback, else a refusal naming the option. */
+  CHECK_STATUS(oidcore_cookie_serialize(LIT("refresh_token"), LIT("opaque"),
+                                        LIT("{\"max_age_from_token\":\"opaque\",\"max_age\":120}"), &out, &len, &err),
+               OIDCORE_OK);
+  snprintf(want, sizeof want, "refresh_token=opaque; Path=/; Max-Age=120; HttpOnly; Secure; SameSite=Lax");
+  CHECK(out != NULL && strcmp(out, want) == 0);
+  oidcore_string_free(out);
+  out = NULL;
+  check_out(oidcore_cookie_serialize(LIT("refresh_token"), LIT("opaque"), LIT("{\"max_age_from_token\":\"opaque\"}"),
+                                     &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK(contains(err.message, "max_age_from_token") && message_ok(&err));
+
+  /* NULL arguments and a clock before 1970. */
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(LIT("a.b.c"), now, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(NULL, 3, now, &seconds, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(NULL, 0, now, &seconds, &err), OIDCORE_MALFORMED);
+  CHECK_STATUS(oidcore_cookie_max_age_from_token(LIT("a.b.c"), -1, &seconds, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(seconds == 0);
 }
 
 static void test_web_redirect(void) {
@@ -1121,6 +1191,18 @@ static void test_web_tokens(void) {
             "{\"sub\":\"u\",\"email\":\"e@x\",\"name\":null,\"organizationId\":\"u\",\"role\":\"admin\"}");
   check_out(oidcore_principal_from_claims(LIT("{\"sub\":\"u\"}"), NULL, 0, &out, &len, &err), OIDCORE_OK, &out, &len,
             "{\"sub\":\"u\",\"email\":null,\"name\":null,\"organizationId\":\"u\",\"role\":\"user\"}");
+  check_out(oidcore_principal_from_claims(LIT("{\"sub\":\"u\",\"tenant\":\"t-1\"}"),
+                                          LIT("{\"organization_id_claim\":\"tenant\",\"organization_fallback\":\"none\"}"),
+                                          &out, &len, &err),
+            OIDCORE_OK, &out, &len,
+            "{\"sub\":\"u\",\"email\":null,\"name\":null,\"organizationId\":\"t-1\",\"role\":\"user\"}");
+  check_out(oidcore_principal_from_claims(LIT("{\"sub\":\"u\"}"), LIT("{\"organization_fallback\":\"none\"}"), &out,
+                                          &len, &err),
+            OIDCORE_OK, &out, &len,
+            "{\"sub\":\"u\",\"email\":null,\"name\":null,\"organizationId\":null,\"role\":\"user\"}");
+  check_out(oidcore_principal_from_claims(LIT("{}"), LIT("{\"organization_fallback\":\"email\"}"), &out, &len, &err),
+            OIDCORE_INVALID_ARGUMENT, &out, &len, NULL);
+  CHECK(contains(err.message, "organization_fallback"));
   check_out(oidcore_principal_from_claims(LIT("not json"), NULL, 0, &out, &len, &err), OIDCORE_MALFORMED, &out, &len,
             NULL);
   check_out(oidcore_principal_from_claims(LIT("{}"), LIT("{\"roles\":5}"), &out, &len, &err), OIDCORE_INVALID_ARGUMENT,
@@ -1156,6 +1238,31 @@ static void test_relying_party(void) {
   CHECK_STATUS(oidcore_rp_new(LIT(config), store, &rp, &err), OIDCORE_OK);
   CHECK(rp != NULL);
 
+  /* No offline_access in the scopes: the relying party says so, with a stable code. */
+  CHECK_STATUS(oidcore_rp_warnings(rp, &out, &out_len, &err), OIDCORE_OK);
+  CHECK(out != NULL && strlen(out) == out_len && contains(out, "[{\"code\":\"no_offline_access\",\"message\":") &&
+        contains(out, "offline_access\\\" to \\\"scopes\\\""));
+  oidcore_string_free(out);
+  out = NULL;
+  CHECK_STATUS(oidcore_rp_warnings(NULL, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_warnings(rp, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  {
+    oidcore_rp *quiet = NULL;
+    static const char with_offline[] =
+        "{\"issuer\":\"http://127.0.0.1:9/application/o/app/\",\"client_id\":\"app\",\"client_secret\":\"s\","
+        "\"redirect_uri\":\"http://127.0.0.1:3000/cb\",\"scopes\":\"openid offline_access\"}";
+    static const char no_refresh[] =
+        "{\"issuer\":\"http://127.0.0.1:9/application/o/app/\",\"client_id\":\"app\",\"client_secret\":\"s\","
+        "\"redirect_uri\":\"http://127.0.0.1:3000/cb\",\"refresh_tokens\":false}";
+    CHECK_STATUS(oidcore_rp_new(LIT(with_offline), store, &quiet, &err), OIDCORE_OK);
+    check_out(oidcore_rp_warnings(quiet, &out, &out_len, &err), OIDCORE_OK, &out, &out_len, "[]");
+    oidcore_rp_free(quiet);
+    quiet = NULL;
+    CHECK_STATUS(oidcore_rp_new(LIT(no_refresh), store, &quiet, &err), OIDCORE_OK);
+    check_out(oidcore_rp_warnings(quiet, &out, &out_len, &err), OIDCORE_OK, &out, &out_len, "[]");
+    oidcore_rp_free(quiet);
+  }
+
   CHECK_STATUS(oidcore_rp_begin_login(NULL, NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_begin_login(rp, NULL, 3, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_begin_login(rp, NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
@@ -1182,6 +1289,7 @@ static void test_relying_party(void) {
                OIDCORE_INVALID_ARGUMENT);
 
   CHECK_STATUS(oidcore_rp_refresh(rp, NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "offline_access"));
   CHECK_STATUS(oidcore_rp_refresh(rp, NULL, 7, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_userinfo(rp, LIT("a b"), &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_revoke(rp, LIT("t"), LIT("id_token"), &err), OIDCORE_INVALID_ARGUMENT);
@@ -1370,6 +1478,7 @@ int main(int argc, char **argv) {
   test_login_state();
   test_exchange_codes();
   test_web_cookies();
+  test_web_cookie_max_age();
   test_web_redirect();
   test_web_tokens();
   test_relying_party();

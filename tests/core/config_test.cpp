@@ -121,6 +121,9 @@ TEST(Config, WrongTypesAndValuesNameTheKey) {
       {R"("principal":{"default_role":""})", "principal.default_role"},
       {R"("principal":{"groups_claim":null})", "principal.groups_claim"},
       {R"("principal":{"organization_id_claim":[]})", "principal.organization_id_claim"},
+      {R"("principal":{"organization_fallback":"email"})", "principal.organization_fallback"},
+      {R"("principal":{"organization_fallback":null})", "principal.organization_fallback"},
+      {R"("principal":{"organization_fallback":""})", "principal.organization_fallback"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.member);
@@ -287,6 +290,18 @@ TEST(Principal, OrganizationIdFromClaimDefaultsToSub) {
     SCOPED_TRACE(odd);
     EXPECT_EQ(principal_of("{}", claims_json(odd)).organization_id, "alice");
   }
+  // The fallback is configurable: "sub" is the default, "none" leaves organizationId null.
+  EXPECT_EQ(principal_of(R"({"organization_fallback":"sub"})", claims_json()).organization_id, "alice");
+  p = principal_of(R"({"organization_fallback":"none"})", claims_json());
+  EXPECT_TRUE(p.org_null);
+  EXPECT_EQ(p.sub, "alice");
+  p = principal_of(R"({"organization_id_claim":"tenant","organization_fallback":"none"})",
+                   claims_json(R"("organizationId":"org-42","groups":["admins"])"));
+  EXPECT_TRUE(p.org_null);
+  p = principal_of(R"({"organization_fallback":"none"})", claims_json(R"("organizationId":true)"));
+  EXPECT_TRUE(p.org_null);
+  p = principal_of(R"({"organization_fallback":"none"})", claims_json(R"("organizationId":"org-42")"));
+  EXPECT_EQ(p.organization_id, "org-42");
   // name falls back to preferred_username.
   EXPECT_EQ(principal_of("{}", claims_json(R"("preferred_username":"al")")).name, "al");
   EXPECT_EQ(principal_of("{}", claims_json(R"("name":"Alice","preferred_username":"al")")).name, "Alice");

@@ -72,6 +72,7 @@ TEST(RelyingPartyConfig, BadValuesNameTheirKey) {
   expect_config_error(R"x("post_logout_redirect_uri":"javascript:alert(1)")x", "post_logout_redirect_uri");
   expect_config_error(R"("authorization_params":{"nonce":"fixed"})", "nonce");
   expect_config_error(R"("authorization_params":{"prompt":1})", "prompt");
+  expect_config_error(R"("refresh_tokens":"yes")", "refresh_tokens");
   // Members handed on to the verifiers are checked now, with the verifier's own rules.
   expect_config_error(R"("clock_tolerance":3600)", "clock_tolerance");
   expect_config_error(R"("algorithms":["none"])", "algorithms");
@@ -106,6 +107,52 @@ TEST(RelyingPartyConfig, OptionsAccepted) {
   EXPECT_EQ(c.access_token_audience.size(), 2u);
   ASSERT_EQ(c.authorization_params.size(), 1u);
   EXPECT_EQ(c.authorization_params[0].first, "prompt");
+}
+
+TEST(RelyingPartyConfig, WarnsWhenRefreshCannotWork) {
+  // Authentik issues refresh tokens only with offline_access: without it the application
+  // is told at creation, with a stable code and a message saying what to change.
+  RelyingPartyConfig c;
+  ASSERT_TRUE(parse("", &c).ok());
+  EXPECT_TRUE(c.refresh_tokens);
+  auto w = oidcore::flow::relying_party_warnings(c);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].code, "no_offline_access");
+  EXPECT_NE(w[0].message.find("\"offline_access\""), std::string::npos) << w[0].message;
+  EXPECT_NE(w[0].message.find("refresh_tokens"), std::string::npos) << w[0].message;
+  EXPECT_EQ(oidcore::flow::warnings_json(w).rfind(R"([{"code":"no_offline_access","message":")", 0), 0u)
+      << oidcore::flow::warnings_json(w);
+  ASSERT_TRUE(parse(R"("scopes":"openid profile offline_access")", &c).ok());
+  EXPECT_TRUE(oidcore::flow::relying_party_warnings(c).empty());
+  EXPECT_EQ(oidcore::flow::warnings_json({}), "[]");
+  // An application that does not refresh says so and is not warned.
+  ASSERT_TRUE(parse(R"("refresh_tokens":false)", &c).ok());
+  EXPECT_FALSE(c.refresh_tokens);
+  EXPECT_TRUE(oidcore::flow::relying_party_warnings(c).empty());
+  // "offline_access" must be a scope of its own, not a part of one.
+  ASSERT_TRUE(parse(R"("scopes":["openid","offline_access_x"])", &c).ok());
+  EXPECT_EQ(oidcore::flow::relying_party_warnings(c).size(), 1u);
+
+  Error err;
+  auto store = oidcore::store::MemoryStore::create({}, err);
+  ASSERT_TRUE(store);
+  auto rp = oidcore::flow::RelyingParty::create("{" + kBase + "}", *store, err);
+  ASSERT_TRUE(rp) << err.message;
+  ASSERT_EQ(rp->warnings().size(), 1u);
+  EXPECT_EQ(rp->warnings()[0].code, "no_offline_access");
+  // Refreshing without a refresh token says why there is none, before any network call.
+  oidcore::flow::TokenSet t;
+  const Error none = rp->refresh("", t);
+  EXPECT_EQ(none.status, Status::invalid_argument);
+  EXPECT_NE(none.message.find("offline_access"), std::string::npos) << none.message;
+  EXPECT_NE(none.message.find("do not include it"), std::string::npos) << none.message;
+  auto rp2 = oidcore::flow::RelyingParty::create("{" + kBase + R"(,"scopes":"openid offline_access"})", *store, err);
+  ASSERT_TRUE(rp2) << err.message;
+  EXPECT_TRUE(rp2->warnings().empty());
+  const Error none2 = rp2->refresh("", t);
+  EXPECT_EQ(none2.status, Status::invalid_argument);
+  EXPECT_EQ(none2.message.find("do not include it"), std::string::npos) << none2.message;
+  EXPECT_EQ(rp2->token_requests(), 0u);
 }
 
 TEST(RelyingPartyOptions, PerCallOptions) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "encoding/base64url.hpp"
 #include "web/cookies.hpp"
 #include "web/signed_cookies.hpp"
 #include "web/uri_encoding.hpp"
@@ -203,8 +204,110 @@ TEST(CookieSerialize, EveryAttribute) {
 TEST(CookieSerialize, ValueIsEncodedLikeEncodeURIComponent) {
   EXPECT_EQ(serialized("a", "s:x.y+z/=;,\" %\xe2\x82\xac", {}),
             "a=s%3Ax.y%2Bz%2F%3D%3B%2C%22%20%25%E2%82%AC; Path=/; HttpOnly; Secure; SameSite=Lax");
-  EXPECT_EQ(serialized("a", "", {}), "a=; Path=/; HttpOnly; Secure; SameSite=Lax");
   EXPECT_EQ(serialize_error("a", {}, "\xff").status, Status::invalid_argument);
+}
+
+TEST(CookieSerialize, NeverFromAMissingValue) {
+  // The old way stringified a missing refresh token into "undefined" and set that. An empty
+  // value is refused (clear_cookie deletes a cookie); "undefined" and "null" are values like
+  // any other here: the bindings refuse their own missing values before they get this far.
+  const auto err = serialize_error("refresh_token", {}, "");
+  EXPECT_EQ(err.status, Status::invalid_argument);
+  EXPECT_NE(err.message.find("empty"), std::string::npos) << err.message;
+  EXPECT_EQ(serialized("a", "undefined", {}), "a=undefined; Path=/; HttpOnly; Secure; SameSite=Lax");
+  EXPECT_EQ(serialized("a", "null", {}), "a=null; Path=/; HttpOnly; Secure; SameSite=Lax");
+}
+
+// ---- Max-Age from a token -----------------------------------------------------------------
+
+// An unsigned JWT with the given claims: max_age_from_token never looks at the signature.
+std::string jwt_with(std::string_view claims_json) {
+  return oidcore::encoding::base64url_encode(std::string_view(R"({"alg":"RS256","typ":"JWT"})")) + "." +
+         oidcore::encoding::base64url_encode(claims_json) + ".c2ln";
+}
+
+int64_t max_age_of(std::string_view token, int64_t now) {
+  int64_t out = -1;
+  auto err = max_age_from_token(token, now, out);
+  EXPECT_TRUE(err.ok()) << token << ": " << err.message;
+  return out;
+}
+
+Status max_age_status(std::string_view token) {
+  int64_t out = 77;
+  auto err = max_age_from_token(token, 1700000000, out);
+  EXPECT_EQ(out, 0) << token;
+  return err.status;
+}
+
+TEST(CookieMaxAge, RemainingLifetimeOfTheToken) {
+  const int64_t now = 1700000000;
+  EXPECT_EQ(max_age_of(jwt_with(R"({"sub":"a","exp":1700003600})"), now), 3600);
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":1700000001})"), now), 1);
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":1700000060.9})"), now), 60);   // rounded down
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":1700000000})"), now), 0);      // expires now
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":1699990000})"), now), 0);      // expired: never negative
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":-5})"), now), 0);
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":0})"), now), 0);
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":1e300})"), now), kMaxCookieMaxAge);
+  EXPECT_EQ(max_age_of(jwt_with(R"({"exp":18446744073709551615})"), now), kMaxCookieMaxAge);
+}
+
+TEST(CookieMaxAge, TokensWithoutAReadableExp) {
+  EXPECT_EQ(max_age_status(jwt_with(R"({"sub":"a"})")), Status::missing_claim);
+  EXPECT_EQ(max_age_status(jwt_with(R"({"exp":"1700003600"})")), Status::missing_claim);
+  EXPECT_EQ(max_age_status(jwt_with(R"({"exp":null})")), Status::missing_claim);
+  EXPECT_EQ(max_age_status(jwt_with(R"([1700003600])")), Status::malformed);
+  EXPECT_EQ(max_age_status(jwt_with(R"({"exp":1700003600,"exp":1})")), Status::malformed);
+  EXPECT_EQ(max_age_status("an-opaque-refresh-token"), Status::malformed);
+  EXPECT_EQ(max_age_status(""), Status::malformed);
+  EXPECT_EQ(max_age_status("a.b"), Status::malformed);
+  EXPECT_EQ(max_age_status("a.b.c.d"), Status::malformed);
+  EXPECT_EQ(max_age_status(".eyJleHAiOjF9.x"), Status::malformed);
+  EXPECT_EQ(max_age_status("eyJhbGciOiJub25lIn0.eyJleHAiOjF9="), Status::malformed);
+  const std::string claims = oidcore::encoding::base64url_encode(std::string_view(R"({"exp":1700003600})"));
+  EXPECT_EQ(max_age_status("x." + claims + "=.s"), Status::malformed);   // padding is not base64url
+  EXPECT_EQ(max_age_status("x.." + claims), Status::malformed);
+  EXPECT_EQ(max_age_status(std::string(kMaxCookieTokenBytes + 1, 'a')), Status::too_large);
+  // A signature that does not verify does not matter: only the size of a cookie is at stake.
+  EXPECT_EQ(max_age_of("x." + claims + ".", 1700000000), 3600);
+}
+
+TEST(CookieMaxAge, SerializeTakesMaxAgeFromTheToken) {
+  const int64_t now = 1700000000;
+  const std::string token = jwt_with(R"({"exp":1700003600})");
+  CookieOptions o;
+  o.max_age_from_token = token;
+  std::string out;
+  ASSERT_TRUE(serialize_cookie("access_token", token, o, out, now).ok());
+  EXPECT_EQ(out, "access_token=" + token + "; Path=/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax");
+  // The token's exp wins over max_age, which is only the fallback for a token without one.
+  o.max_age = 7 * 86400;
+  ASSERT_TRUE(serialize_cookie("access_token", token, o, out, now).ok());
+  EXPECT_NE(out.find("; Max-Age=3600;"), std::string::npos) << out;
+  // An expired token: Max-Age=0, the browser drops it rather than keep a dead token.
+  ASSERT_TRUE(serialize_cookie("access_token", token, o, out, 1800000000).ok());
+  EXPECT_NE(out.find("; Max-Age=0;"), std::string::npos) << out;
+  // An opaque token: the fallback, or a refusal without one.
+  o.max_age_from_token = "opaque";
+  o.max_age = 120;
+  ASSERT_TRUE(serialize_cookie("refresh_token", "opaque", o, out, now).ok());
+  EXPECT_NE(out.find("; Max-Age=120;"), std::string::npos) << out;
+  o.max_age.reset();
+  out = "stale";
+  auto err = serialize_cookie("refresh_token", "opaque", o, out, now);
+  EXPECT_EQ(err.status, Status::invalid_argument);
+  EXPECT_TRUE(out.empty());
+  EXPECT_NE(err.message.find("max_age_from_token"), std::string::npos) << err.message;
+  o.max_age_from_token = jwt_with(R"({"sub":"no exp"})");
+  err = serialize_cookie("a", "v", o, out, now);
+  EXPECT_EQ(err.status, Status::invalid_argument);
+  EXPECT_NE(err.message.find("\"exp\""), std::string::npos) << err.message;
+  // With the system clock: within a second or two of the lifetime left.
+  o.max_age_from_token = jwt_with("{\"exp\":" + std::to_string(cookie_clock_now() + 3600) + "}");
+  ASSERT_TRUE(serialize_cookie("a", "v", o, out).ok());
+  EXPECT_TRUE(out.find("; Max-Age=3600;") != std::string::npos || out.find("; Max-Age=3599;") != std::string::npos)
+      << out;
 }
 
 TEST(CookieSerialize, Dates) {
@@ -321,16 +424,18 @@ TEST(CookieOptionsJson, Defaults) {
   EXPECT_TRUE(o.http_only);
   EXPECT_EQ(o.same_site, SameSite::lax);
   EXPECT_EQ(o.path, "/");
-  EXPECT_FALSE(o.domain || o.max_age || o.expires);
+  EXPECT_FALSE(o.domain || o.max_age || o.expires || o.max_age_from_token);
   ASSERT_TRUE(parse_cookie_options("{}", o).ok());
 }
 
 TEST(CookieOptionsJson, EveryKey) {
   CookieOptions o;
   ASSERT_TRUE(parse_cookie_options(R"({"http_only":false,"secure":false,"same_site":"STRICT","path":"/x",)"
-                                   R"("domain":"example.com","max_age":60,"expires":1445412480.0})",
+                                   R"("domain":"example.com","max_age":60,"expires":1445412480.0,)"
+                                   R"("max_age_from_token":"a.b.c"})",
                                    o)
                   .ok());
+  EXPECT_EQ(o.max_age_from_token, "a.b.c");
   EXPECT_FALSE(o.http_only);
   EXPECT_FALSE(o.secure);
   EXPECT_EQ(o.same_site, SameSite::strict);
@@ -353,6 +458,10 @@ TEST(CookieOptionsJson, BadOptionsNameTheKey) {
       {R"({"max_age":-1})", "max_age"},         {R"({"max_age":1.5})", "max_age"},
       {R"({"max_age":"60"})", "max_age"},       {R"({"expires":-5})", "expires"},
       {R"({"expires":1e300})", "expires"},      {R"({"expires":253402300800})", "expires"},
+      {R"({"max_age_from_token":""})", "max_age_from_token"},
+      {R"({"max_age_from_token":null})", "max_age_from_token"},
+      {R"({"max_age_from_token":1700003600})", "max_age_from_token"},
+      {R"({"maxAgeFromToken":"a.b.c"})", "maxAgeFromToken"},
   };
   for (const auto& [json, key] : cases) {
     CookieOptions o;

@@ -135,8 +135,11 @@ for (const { signed, secrets } of unsignCases) {
 
 // ---- serialize and clear ---------------------------------------------------------------------
 // oidcore's own rules, stricter than the npm package: null when the options are acceptable.
-function oidcoreRefuses(name, o) {
+// `value` is undefined for clear.
+function oidcoreRefuses(name, o, value) {
   if (!TOKEN_RE.test(name)) return 'name';
+  // No cookie is ever set from a missing value (the npm package happily writes "a=").
+  if (value === '') return 'empty value';
   const secure = o.secure ?? true;
   const path = o.path ?? '/';
   if (/^__secure-/i.test(name) && !secure) return '__Secure-';
@@ -201,7 +204,7 @@ for (const { name, value, options } of serializeCases) {
     add(request, (r) => {
       count(op);
       const o = options ?? {};
-      const refused = oidcoreRefuses(name, o);
+      const refused = oidcoreRefuses(name, o, op === 'serialize' ? value : undefined);
       let want;
       try {
         want = cookie.serialize(name, op === 'serialize' ? value : '', npmOptions(o, op === 'clear'));
