@@ -80,10 +80,15 @@ export interface VerifierOptions {
   connectTimeout?: number;
   httpTimeout?: number;
   maxResponseBytes?: number;
+  /** Seconds keys are used before a refresh (default 300): a key removed at the provider stops validating within it. */
   cacheTtl?: number;
   cacheMinTtl?: number;
+  /** Default cacheTtl: the provider's max-age may shorten the TTL, not stretch it past this. */
   cacheMaxTtl?: number;
   staleIfError?: number;
+  /** Seconds (default 12; 0: never) between two refetches caused by unknown kids, however many arrive. */
+  jwksRefetchInterval?: number;
+  /** @deprecated The older form of jwksRefetchInterval: n a minute is one refetch every 60/n seconds. */
   jwksRequestsPerMinute?: number;
   jwksRetryInterval?: number;
 }
@@ -289,6 +294,8 @@ export interface RelyingPartyOptions {
   cacheMinTtl?: number;
   cacheMaxTtl?: number;
   staleIfError?: number;
+  jwksRefetchInterval?: number;
+  /** @deprecated The older form of jwksRefetchInterval. */
   jwksRequestsPerMinute?: number;
   jwksRetryInterval?: number;
   maxTokenBytes?: number;

@@ -468,7 +468,8 @@ typedef struct oidcore_rp oidcore_rp;
  * (3600), "refresh_reuse_window" (2 s, 0..60: see oidcore_rp_refresh), "authorization_params" (extra string parameters such as "prompt"), and the verifier
  * keys "algorithms", "clock_tolerance", "principal", "max_age", "min_rsa_bits", "ca_file",
  * "ca_dir", "connect_timeout", "http_timeout", "max_response_bytes", "cache_*",
- * "stale_if_error", "jwks_requests_per_minute", "jwks_retry_interval", "max_token_bytes".
+ * "stale_if_error", "jwks_refetch_interval", "jwks_requests_per_minute", "jwks_retry_interval",
+ * "max_token_bytes".
  * "refresh_tokens" (default true: the application refreshes its sessions; see
  * oidcore_rp_warnings()).
  * `store` keeps the login states and exchange codes; it must outlive the relying party.
