@@ -32,8 +32,13 @@ export interface Jwk { kty: string; kid?: string; alg?: string; use?: string; [m
 export interface JwkSet { keys?: Jwk[]; }
 
 export interface PrincipalOptions {
-  /** Claim holding the organization id; falls back to `sub`. Default "organizationId". */
+  /** Claim holding the organization id. Default "organizationId". */
   organizationIdClaim?: string;
+  /**
+   * When that claim is absent: 'sub' (the default: organizationId is the subject, every user
+   * an organization of one) or 'none' (organizationId is null).
+   */
+  organizationFallback?: 'sub' | 'none';
   /** Claim holding group names. Default "groups". */
   groupsClaim?: string;
   /** Ordered: the first group the user is in decides the role. */
@@ -278,6 +283,12 @@ export interface RelyingPartyOptions {
   discoveryTtl?: number;
   /** Seconds (0..60, default 2) a finished refresh also answers callers of the same refresh token. */
   refreshReuseWindow?: number;
+  /**
+   * Default true: the application refreshes its sessions, so scopes without 'offline_access'
+   * (no refresh token from Authentik and most providers) give the warning 'no_offline_access'.
+   * false: no refresh, no warning.
+   */
+  refreshTokens?: boolean;
   /** Extra authorization parameters (e.g. { prompt: 'consent' }), passed as given. */
   authorizationParams?: Record<string, string>;
   algorithms?: JwsAlgorithm[];
@@ -345,6 +356,8 @@ export interface TokenSet<C extends JwtClaims = JwtClaims> {
   expiresIn: number | null;
   /** Unix seconds. */
   expiresAt: number | null;
+  /** The refresh token's lifetime in seconds, when the provider gives it (Keycloak does, Authentik not). */
+  refreshExpiresIn: number | null;
   scope: string | null;
   /** The ID token's claims. */
   claims: C | null;
@@ -374,9 +387,18 @@ export interface LogoutUrlOptions {
   state?: string;
 }
 
+/** Something in the configuration that will likely not do what the application expects. */
+export interface ConfigWarning {
+  /** Stable: 'no_offline_access'. Also sent to process.emitWarning as code OIDCORE_NO_OFFLINE_ACCESS. */
+  code: string;
+  message: string;
+}
+
 /** The authorization-code flow with PKCE against one OpenID Provider. */
 export class RelyingParty {
   constructor(options: RelyingPartyOptions);
+  /** The configuration's warnings, found at creation (also emitted with process.emitWarning). */
+  readonly warnings: readonly ConfigWarning[];
   beginLogin<E = unknown>(options?: BeginLoginOptions<E>): Promise<LoginStart>;
   completeLogin<C extends JwtClaims = JwtClaims, E = unknown>(
     callback: string | URL | URLSearchParams,
@@ -392,7 +414,8 @@ export class RelyingParty {
   ): Promise<LoginResult<C, E> | ExchangeCodeLoginResult<C, E>>;
   /** The token set behind an exchange code, once; then 'not_found'. */
   redeemExchangeCode<C extends JwtClaims = JwtClaims>(code: string, options?: { binding?: string }): Promise<TokenSet<C>>;
-  refresh<C extends JwtClaims = JwtClaims>(refreshToken: string): Promise<TokenSet<C>>;
+  /** A missing refresh token (null/undefined: the login had no 'offline_access') rejects with 'invalid_argument' saying so. */
+  refresh<C extends JwtClaims = JwtClaims>(refreshToken: string | null | undefined): Promise<TokenSet<C>>;
   userinfo<C extends JwtClaims = JwtClaims>(accessToken: string): Promise<C>;
   revoke(token: string, options?: { tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void>;
   logoutUrl(options?: LogoutUrlOptions): Promise<string>;
@@ -420,6 +443,15 @@ export interface CookieOptions {
   expires?: Date | number;
 }
 
+export interface SerializeCookieOptions extends CookieOptions {
+  /**
+   * A JWT: Max-Age is what is left of its lifetime (`exp` - now, at least 0), read without
+   * verifying the signature (it only sizes the cookie). `maxAge` is then the fallback for a
+   * token without `exp` (an opaque token); without a fallback such a token throws.
+   */
+  maxAgeFromToken?: string;
+}
+
 export const cookies: {
   /** A Cookie header → { name: value }. */
   parse(header: string | undefined | null): Record<string, string>;
@@ -427,8 +459,10 @@ export const cookies: {
   sign(value: string, secret: string | Uint8Array): string;
   /** The value, or false for an unsigned value or a bad signature. */
   unsign(signedValue: string, secret: string | Uint8Array | Array<string | Uint8Array>): string | false;
-  /** A Set-Cookie header value. */
-  serialize(name: string, value: string, options?: CookieOptions): string;
+  /** A Set-Cookie header value. A missing value (undefined, null, '') throws 'invalid_argument'. */
+  serialize(name: string, value: string, options?: SerializeCookieOptions): string;
+  /** Seconds left until the JWT's `exp` (at least 0), read without verifying it; 'malformed' / 'missing_claim' otherwise. */
+  maxAgeFromToken(token: string, options?: { now?: number | Date }): number;
   /** The Set-Cookie header value that deletes the cookie (give the options it was set with). */
   clear(name: string, options?: CookieOptions): string;
 };
@@ -457,19 +491,36 @@ export interface OidcoreStrategyOptionsBase extends ExtractTokenOptions {
 }
 export interface OidcoreStrategyOptionsWithoutRequest extends OidcoreStrategyOptionsBase {
   passReqToCallback?: false;
+  passResultToCallback?: false;
 }
 export interface OidcoreStrategyOptionsWithRequest extends OidcoreStrategyOptionsBase {
   passReqToCallback: true;
+  passResultToCallback?: false;
+}
+/** The verification result (with the core's principal) comes after the payload. */
+export interface OidcoreStrategyOptionsWithResult extends OidcoreStrategyOptionsBase {
+  passReqToCallback?: false;
+  passResultToCallback: true;
+}
+export interface OidcoreStrategyOptionsWithRequestAndResult extends OidcoreStrategyOptionsBase {
+  passReqToCallback: true;
+  passResultToCallback: true;
 }
 
 export type OidcoreVerifiedCallback = (error: any, user?: unknown | false, info?: unknown) => void;
 export type OidcoreVerifyCallback = (payload: JwtClaims, done: OidcoreVerifiedCallback) => void;
 export type OidcoreVerifyCallbackWithRequest = (req: any, payload: JwtClaims, done: OidcoreVerifiedCallback) => void;
+export type OidcoreVerifyCallbackWithResult =
+  (payload: JwtClaims, result: RequestVerifyResult, done: OidcoreVerifiedCallback) => void;
+export type OidcoreVerifyCallbackWithRequestAndResult =
+  (req: any, payload: JwtClaims, result: RequestVerifyResult, done: OidcoreVerifiedCallback) => void;
 
 /** A Passport strategy named 'oidcore' with passport-jwt's contract. */
 export class OidcoreStrategy {
   constructor(options: OidcoreStrategyOptionsWithoutRequest, verify: OidcoreVerifyCallback);
   constructor(options: OidcoreStrategyOptionsWithRequest, verify: OidcoreVerifyCallbackWithRequest);
+  constructor(options: OidcoreStrategyOptionsWithResult, verify: OidcoreVerifyCallbackWithResult);
+  constructor(options: OidcoreStrategyOptionsWithRequestAndResult, verify: OidcoreVerifyCallbackWithRequestAndResult);
   name: string;
   authenticate(req: any, options?: any): void;
 }

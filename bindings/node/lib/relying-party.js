@@ -12,6 +12,12 @@ function requireToken(value, what) {
   return value;
 }
 
+// A synchronous string result of the addon, or its {code, message} failure thrown.
+function valueOrThrow(r) {
+  if (typeof r === 'string') return r;
+  throw fromNative(r);
+}
+
 // The value of a {value} / {code, message} outcome of the addon.
 function valueOf(outcome, names) {
   if (outcome.code !== undefined) throw fromNative(outcome, names ? (m) => renameInMessage(m, names) : undefined);
@@ -38,6 +44,7 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
   class RelyingParty {
     #native;
     #codes;
+    #warnings;
 
     constructor(options) {
       const nativeStore = storeOf(options, 'RelyingParty', 'invalid_config');
@@ -49,6 +56,23 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
         rethrowNative(e, (m) => renameInMessage(m, names));
       }
       this.#codes = new ExchangeCodes({ store });
+      // Configuration keys in the messages, spelled as in JavaScript.
+      const spelled = new Map([...names, ['refresh_tokens', 'refreshTokens']]);
+      this.#warnings = Object.freeze(JSON.parse(valueOrThrow(this.#native.warnings()))
+        .map((w) => Object.freeze({ code: w.code, message: renameInMessage(w.message, spelled) })));
+      for (const w of this.#warnings) {
+        // OIDCORE_NO_OFFLINE_ACCESS, ...: `node --no-warnings` or process.on('warning') as usual.
+        process.emitWarning(`oidcore: ${w.message}`, { type: 'OidcoreWarning', code: `OIDCORE_${w.code.toUpperCase()}` });
+      }
+    }
+
+    /**
+     * What the configuration was warned about at creation (also sent to
+     * process.emitWarning): `[{ code, message }]`, e.g. code 'no_offline_access' when the
+     * scopes lack "offline_access" and `refreshTokens` is not false.
+     */
+    get warnings() {
+      return this.#warnings;
     }
 
     /**
@@ -83,7 +107,9 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
      * finished less than `refreshReuseWindow` seconds ago).
      */
     async refresh(refreshToken) {
-      const token = requireToken(refreshToken, 'refresh token');
+      // A missing refresh token goes to the core as an empty one: its invalid_argument says
+      // why there is none (no "offline_access" scope) for this relying party.
+      const token = refreshToken === undefined || refreshToken === null ? '' : requireToken(refreshToken, 'refresh token');
       return camelKeys(JSON.parse(valueOf(await this.#native.refresh(token))));
     }
 

@@ -24,12 +24,16 @@ function reporter(logger) {
 
 class OidcoreStrategy {
   /**
-   * @param options `{ verifier, cookieName, order, cookieSecrets, passReqToCallback, logger }`;
-   *   `verifier` is a Verifier or a RelyingParty (anything with verifyRequest): the core
-   *   tries every source of the request that holds a token, in `order`, until one verifies,
-   *   so a stale or junk cookie never turns a good bearer token into a 401.
+   * @param options `{ verifier, cookieName, order, cookieSecrets, passReqToCallback,
+   *   passResultToCallback, logger }`; `verifier` is a Verifier or a RelyingParty (anything
+   *   with verifyRequest): the core tries every source of the request that holds a token, in
+   *   `order`, until one verifies, so a stale or junk cookie never turns a good bearer token
+   *   into a 401.
    * @param verify `(payload, done)` or, with passReqToCallback, `(req, payload, done)`, as
-   *   passport-jwt: payload is the verified claims; `done(err, user, info)`.
+   *   passport-jwt: payload is the verified claims; `done(err, user, info)`. With
+   *   passResultToCallback the whole verification result (`{ claims, principal, header,
+   *   source }`: the core's principal, so the application need not rebuild it) comes after
+   *   the payload: `(payload, result, done)` / `(req, payload, result, done)`.
    */
   constructor(options, verify) {
     if (options === null || typeof options !== 'object') throw new TypeError('OidcoreStrategy requires an options object');
@@ -42,10 +46,14 @@ class OidcoreStrategy {
     this._verifier = verifier;
     this._verify = verify;
     this._passReqToCallback = options.passReqToCallback === true;
+    this._passResultToCallback = options.passResultToCallback === true;
     this._report = reporter(options.logger);
+    // A frozen copy (arrays copied too): the binding then converts it for the core once, not
+    // on every request.
     const request = {};
     for (const key of ['cookieName', 'order', 'cookieSecrets']) {
-      if (options[key] !== undefined) request[key] = options[key];
+      const value = options[key];
+      if (value !== undefined) request[key] = Array.isArray(value) ? Object.freeze([...value]) : value;
     }
     this._requestOptions = Object.freeze(request);
   }
@@ -65,8 +73,9 @@ class OidcoreStrategy {
           return this.success(user, info);
         };
         try {
-          if (this._passReqToCallback) this._verify(req, result.claims, verified);
-          else this._verify(result.claims, verified);
+          const args = this._passReqToCallback ? [req, result.claims] : [result.claims];
+          if (this._passResultToCallback) args.push(result);
+          this._verify(...args, verified);
         } catch (ex) {
           this.error(ex);
         }

@@ -4,7 +4,7 @@
 
 const native = require('./native');
 const { OidcoreError, fromNative } = require('./errors');
-const { toOptions, renameInMessage } = require('./options');
+const { toOptions, renameInMessage, isPlainObject } = require('./options');
 
 const invalid = (message) => new OidcoreError('invalid_argument', message);
 
@@ -15,6 +15,19 @@ function unwrap(result, names) {
 
 function requireString(value, what) {
   if (typeof value !== 'string') throw invalid(`${what} must be a string`);
+  return value;
+}
+
+const describe = (v) => (v === null ? 'null' : v === undefined ? 'undefined' : typeof v);
+
+// A cookie's value: a non-empty string. A missing one is never stringified into "undefined"
+// or "null" (what the old way put into a refresh cookie when the provider gave no token).
+function requireValue(value, name) {
+  if (value === undefined || value === null || value === '') {
+    throw invalid(`the value of cookie "${name}" is missing (${value === '' ? 'empty' : describe(value)}): `
+      + 'no cookie is set from a missing value (cookies.clear deletes one)');
+  }
+  if (typeof value !== 'string') throw invalid(`the value of cookie "${name}" must be a string, not ${describe(value)}`);
   return value;
 }
 
@@ -70,12 +83,42 @@ const cookies = Object.freeze({
   /**
    * A Set-Cookie header value. Options (camelCase): httpOnly (default true), secure (default
    * true), sameSite 'lax' (default) | 'strict' | 'none', path (default '/'), domain, maxAge
-   * (seconds), expires (a Date or Unix seconds).
+   * (seconds), expires (a Date or Unix seconds), maxAgeFromToken (a JWT: Max-Age is what is
+   * left of its lifetime, from its `exp` read without verifying the signature; `maxAge` is
+   * then the fallback for a token without one). A missing value (undefined, null, '') or one
+   * that is not a string throws OidcoreError 'invalid_argument': no cookie is ever set from
+   * a missing value (cookies.clear deletes one).
    */
   serialize(name, value, options) {
+    requireString(name, 'cookie name');
+    requireValue(value, name);
+    if (isPlainObject(options) && Object.hasOwn(options, 'maxAgeFromToken') && typeof options.maxAgeFromToken !== 'string') {
+      throw invalid(`maxAgeFromToken of cookie "${name}" must be the token (a string), not ${describe(options.maxAgeFromToken)}`);
+    }
     const { json, names } = toOptions(options, 'cookie');
-    return unwrap(native.cookieSerialize(requireString(name, 'cookie name'), requireString(value, 'cookie value'), json),
-      names);
+    return unwrap(native.cookieSerialize(name, value, json), names);
+  },
+
+  /**
+   * The Max-Age (seconds) for a cookie that carries `token`: its `exp` minus now, never
+   * below 0. The claims are read without verifying the signature: this only sizes a cookie.
+   * `options.now`: Unix seconds (or a Date) instead of the clock. A token that is not a JWT
+   * throws OidcoreError 'malformed', one without a numeric `exp` 'missing_claim'.
+   */
+  maxAgeFromToken(token, options) {
+    if (typeof token !== 'string') throw invalid(`the token must be a string, not ${describe(token)}`);
+    let now = 0;
+    if (options !== undefined && options !== null) {
+      if (!isPlainObject(options)) throw invalid('maxAgeFromToken options must be an object');
+      const n = options.now instanceof Date ? Math.floor(options.now.getTime() / 1000) : options.now;
+      if (n !== undefined) {
+        if (!Number.isSafeInteger(n) || n <= 0) throw invalid('now must be Unix seconds (a positive whole number) or a Date');
+        now = n;
+      }
+    }
+    const r = native.cookieMaxAgeFromToken(token, now);
+    if (typeof r === 'number') return r;
+    throw fromNative(r);
   },
 
   /** The Set-Cookie header value that deletes the cookie set with the same options. */

@@ -457,7 +457,8 @@ class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
                         InstanceMethod<&RelyingParty::LogoutUrl>("logoutUrl"),
                         InstanceMethod<&RelyingParty::VerifyAccessToken>("verifyAccessToken"),
                         InstanceMethod<&RelyingParty::VerifyRequestSync>("verifyRequestSync"),
-                        InstanceMethod<&RelyingParty::VerifyRequestAsync>("verifyRequestAsync")});
+                        InstanceMethod<&RelyingParty::VerifyRequestAsync>("verifyRequestAsync"),
+                        InstanceMethod<&RelyingParty::Warnings>("warnings")});
   }
 
   // new NativeRelyingParty(configJson, nativeStore). The store must outlive the relying
@@ -604,6 +605,15 @@ class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
     });
   }
 
+  // The configuration's warnings as JSON text ([{"code","message"}...]), synchronously.
+  Napi::Value Warnings(const Napi::CallbackInfo& info) {
+    char* out = nullptr;
+    size_t len = 0;
+    oidcore_error err = empty_error();
+    const oidcore_status st = oidcore_rp_warnings(rp_, &out, &len, &err);
+    return string_or_error(info.Env(), st, out, len, err);
+  }
+
   Napi::ObjectReference store_;
   oidcore_rp* rp_ = nullptr;
 };
@@ -659,6 +669,28 @@ Napi::Value CookieSerialize(const Napi::CallbackInfo& info) {
   });
 }
 
+// cookieMaxAgeFromToken(token, now): the seconds as a Number, or {code, message}. `now`:
+// Unix seconds, 0 for the system clock.
+Napi::Value CookieMaxAgeFromToken(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string token;
+  if (info.Length() < 2 || !read_bytes(info[0], token) || !info[1].IsNumber()) {
+    throw_type_error(env, "a token and a number expected");
+    return env.Undefined();
+  }
+  const double now = info[1].As<Napi::Number>().DoubleValue();
+  if (!(now >= 0 && now <= 9007199254740991.0)) {
+    throw_type_error(env, "now must be Unix seconds");
+    return env.Undefined();
+  }
+  int64_t seconds = 0;
+  oidcore_error err = empty_error();
+  const oidcore_status st =
+      oidcore_cookie_max_age_from_token(token.data(), token.size(), static_cast<int64_t>(now), &seconds, &err);
+  if (st != OIDCORE_OK) return error_object(env, st, err);
+  return Napi::Number::New(env, static_cast<double>(seconds));
+}
+
 Napi::Value CookieClear(const Napi::CallbackInfo& info) {
   return web_call<2>(info, [](OptionalBytes* a, char** out, size_t* len, oidcore_error* err) {
     return oidcore_cookie_clear(a[0].data(), a[0].size(), a[1].data(), a[1].size(), out, len, err);
@@ -700,6 +732,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cookieUnsign", Napi::Function::New(env, CookieUnsign));
   exports.Set("cookieSerialize", Napi::Function::New(env, CookieSerialize));
   exports.Set("cookieClear", Napi::Function::New(env, CookieClear));
+  exports.Set("cookieMaxAgeFromToken", Napi::Function::New(env, CookieMaxAgeFromToken));
   exports.Set("safeRedirect", Napi::Function::New(env, SafeRedirect));
   exports.Set("extractToken", Napi::Function::New(env, ExtractToken));
   exports.Set("principalFromClaims", Napi::Function::New(env, PrincipalFromClaims));

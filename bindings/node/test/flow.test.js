@@ -65,7 +65,8 @@ async function flow(t, makeStore) {
     // Express hands the callback as req.url: a path with its query.
     const r = await browser(rp).completeLogin(pathOf(callback));
     assert.deepEqual(Object.keys(r).sort(), ['accessClaims', 'accessToken', 'claims', 'expiresAt', 'expiresIn', 'extra',
-      'idToken', 'principal', 'redirectAfter', 'refreshToken', 'scope', 'tokenType'].sort());
+      'idToken', 'principal', 'redirectAfter', 'refreshExpiresIn', 'refreshToken', 'scope', 'tokenType'].sort());
+    assert.equal(r.refreshExpiresIn, null, 'like Authentik, the test provider does not say');
     assert.equal(r.tokenType, 'Bearer');
     assert.equal(typeof r.accessToken, 'string');
     assert.equal(r.idToken.split('.').length, 3);

@@ -53,6 +53,44 @@ test('configuration: camelCase keys, errors name the key as written', () => {
   assert.throws(() => new RelyingParty(options({ maxAge: 10n })), code('invalid_config'));
 });
 
+test('scopes without offline_access: the relying party says so when it is created', async (t) => {
+  const emitted = [];
+  const onWarning = (w) => emitted.push(w);
+  const flush = () => new Promise((r) => setImmediate(r));
+  await flush();  // the warnings of earlier tests' relying parties
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+
+  const rp = new RelyingParty(options({ scopes: ['openid', 'profile'] }));
+  assert.equal(rp.warnings.length, 1);
+  assert.equal(rp.warnings[0].code, 'no_offline_access');
+  assert.match(rp.warnings[0].message, /"offline_access"/);
+  assert.match(rp.warnings[0].message, /"refreshTokens": false/);
+  assert.ok(Object.isFrozen(rp.warnings) && Object.isFrozen(rp.warnings[0]));
+  await flush();
+  const ours = emitted.filter((w) => w.code === 'OIDCORE_NO_OFFLINE_ACCESS');
+  assert.equal(ours.length, 1);
+  assert.equal(ours[0].name, 'OidcoreWarning');
+  assert.match(ours[0].message, /^oidcore: "scopes" do not include "offline_access"/);
+  // rp.refresh() with what such a login gives (no refresh token) says why.
+  for (const missing of [undefined, null, '']) {
+    await assert.rejects(rp.refresh(missing),
+      (e) => code('invalid_argument')(e) && /offline_access/.test(e.message) && /do not include it/.test(e.message));
+  }
+
+  emitted.length = 0;
+  const quiet = [
+    new RelyingParty(options({ scopes: 'openid profile offline_access' })),
+    new RelyingParty(options({ refreshTokens: false })),
+  ];
+  await flush();
+  for (const r of quiet) assert.deepEqual(r.warnings, []);
+  assert.deepEqual(emitted.filter((w) => w.code === 'OIDCORE_NO_OFFLINE_ACCESS'), []);
+  await assert.rejects(quiet[0].refresh(undefined),
+    (e) => code('invalid_argument')(e) && /offline_access/.test(e.message) && !/do not include it/.test(e.message));
+  assert.throws(() => new RelyingParty(options({ refreshTokens: 'yes' })), code('invalid_config', '"refreshTokens"'));
+});
+
 test('arguments that are not strings or objects are invalid_argument, before any network call', async () => {
   const rp = new RelyingParty(options());
   const invalid = code('invalid_argument');

@@ -205,6 +205,56 @@ test('@nestjs/passport: PassportStrategy(OidcoreStrategy, "oidcore") registers a
   assert.deepEqual((await res.json()).user, { url: '/api', sub: 'alice' });
 });
 
+test('passResultToCallback: the core\'s principal comes after the payload (plain passport and the Nest mixin)', async (t) => {
+  const mapped = new Verifier({
+    issuer: claims().iss, audience: 'app', jwks: { keys: [key.jwk] },
+    principal: { roles: [{ group: 'staff', role: 'editor' }], organizationIdClaim: 'tenant', organizationFallback: 'none' },
+  });
+  const staff = sign(key, claims({ sub: 'carol', groups: ['staff'], tenant: 't-9' }));
+  const loner = sign(key, claims({ sub: 'dave' }));
+  const passport = new Passport();
+  const seen = [];
+  passport.use('with-result', new OidcoreStrategy({ verifier: mapped, passResultToCallback: true },
+    (payload, result, done) => {
+      seen.push([payload.sub, result.source, result.header.alg]);
+      done(null, result.principal);
+    }));
+  passport.use('req-and-result', new OidcoreStrategy({ verifier: mapped, passReqToCallback: true, passResultToCallback: true },
+    (req, payload, result, done) => done(null, { url: req.url, role: result.principal.role })));
+  const app = await serve(passport, 'with-result');
+  const app2 = await serve(passport, 'req-and-result');
+  t.after(() => app.close());
+  t.after(() => app2.close());
+  let res = await app.get({ authorization: `Bearer ${staff}` });
+  assert.deepEqual((await res.json()).user,
+    { sub: 'carol', email: null, name: null, organizationId: 't-9', role: 'editor' });
+  assert.deepEqual(seen.at(-1), ['carol', 'bearer', 'RS256']);
+  res = await app.get({ cookie: `access_token=${loner}` });
+  assert.deepEqual((await res.json()).user, { sub: 'dave', email: null, name: null, organizationId: null, role: 'user' });
+  res = await app2.get({ authorization: `Bearer ${staff}` });
+  assert.deepEqual((await res.json()).user, { url: '/api', role: 'editor' });
+  res = await app.get({ authorization: `Bearer ${expired}` });
+  assert.equal(res.status, 401);
+
+  // The @nestjs/passport mixin: validate(payload, result) — passport-jwt's validate(payload) still works.
+  const { PassportStrategy } = require('@nestjs/passport');
+  class WithPrincipal extends PassportStrategy(OidcoreStrategy, 'oidcore-principal') {
+    constructor() {
+      super({ verifier: mapped, passResultToCallback: true });
+    }
+
+    validate(payload, result) {
+      return { sub: payload.sub, ...result.principal };
+    }
+  }
+  new WithPrincipal();
+  t.after(() => require('passport').unuse('oidcore-principal'));
+  const app3 = await serve(require('passport'), 'oidcore-principal');
+  t.after(() => app3.close());
+  res = await app3.get({ authorization: `Bearer ${staff}` });
+  assert.equal((await res.json()).user.organizationId, 't-9');
+});
+
 test('an OidcoreError is what reaches the logger', async () => {
   const seen = [];
   const s = new OidcoreStrategy({ verifier, logger: (m, e) => seen.push(e) }, (p, d) => d(null, p));

@@ -124,7 +124,7 @@ test('cookies.serialize agrees with the cookie package', () => {
   const cases = [
     ['sid', 'abc', {}],
     ['sid', 'a b;c,d=é€', { path: '/app', maxAge: 3600 }],
-    ['sid', '', { sameSite: 'strict', domain: 'example.com', expires: at }],
+    ['sid', '=', { sameSite: 'strict', domain: 'example.com', expires: at }],
     ['sid', 'v', { httpOnly: false, secure: false, sameSite: 'lax' }],
     ['__Secure-x', 'v', { sameSite: 'none', maxAge: 0 }],
     ['__Host-x', 'v', { path: '/', sameSite: 'Strict' }],
@@ -140,6 +140,55 @@ test('cookies.serialize agrees with the cookie package', () => {
     assert.deepEqual(ours, theirs, `${name} ${JSON.stringify(options)}`);
   }
   assert.match(cookies.serialize('a', 'b'), /^a=b; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+});
+
+test('no cookie from a missing value: serialize("refresh_token", undefined) throws', () => {
+  // The old way wrote `refresh_token=undefined` when the provider gave no refresh token.
+  const tokens = { accessToken: 'at' };   // no offline_access: no refreshToken member
+  for (const missing of [tokens.refreshToken, null, '']) {
+    assert.throws(() => cookies.serialize('refresh_token', missing, { path: '/auth/refresh', maxAge: 3600 }),
+      (e) => invalid(e) && /refresh_token/.test(e.message) && /missing/.test(e.message), String(missing));
+  }
+  for (const wrong of [42, {}, [], true, Buffer.from('v'), () => 'v']) {
+    assert.throws(() => cookies.serialize('refresh_token', wrong), (e) => invalid(e) && /must be a string/.test(e.message));
+  }
+  // Missing values are never stringified: the strings themselves are ordinary values.
+  assert.match(cookies.serialize('a', 'undefined'), /^a=undefined; /);
+  assert.match(cookies.serialize('a', 'null'), /^a=null; /);
+});
+
+test('cookies: Max-Age from the token\'s remaining lifetime', () => {
+  const key = makeKey('RS256', 'k1');
+  const t = Math.floor(Date.now() / 1000);
+  const token = sign(key, claims({ exp: t + 3600 }));
+  const maxAge = (header) => Number(/; Max-Age=(\d+);/.exec(header)?.[1]);
+  // The 7-day cookie around a 1-hour token, done right: the cookie dies with the token.
+  const header = cookies.serialize('access_token', token, { maxAgeFromToken: token, maxAge: 7 * 24 * 3600 });
+  assert.ok(maxAge(header) >= 3598 && maxAge(header) <= 3600, header);
+  assert.ok(header.startsWith(`access_token=${token}; Path=/; Max-Age=`));
+  assert.equal(cookies.maxAgeFromToken(token, { now: t }), 3600);
+  assert.equal(cookies.maxAgeFromToken(token, { now: new Date((t + 600) * 1000) }), 3000);
+  assert.equal(cookies.maxAgeFromToken(token, { now: t + 7200 }), 0);  // expired: 0, never negative
+  const clock = cookies.maxAgeFromToken(token);
+  assert.ok(clock >= 3598 && clock <= 3600, String(clock));
+  // Only the size of a cookie: a token whose signature does not verify is read all the same.
+  assert.equal(cookies.maxAgeFromToken(`${token.slice(0, -4)}AAAA`, { now: t }), 3600);
+  const expired = sign(key, claims({ exp: t - 60 }));
+  assert.match(cookies.serialize('a', expired, { maxAgeFromToken: expired }), /; Max-Age=0;/);
+
+  // An opaque token: the caller's fallback, else an error naming the option.
+  assert.match(cookies.serialize('refresh_token', 'opaque', { maxAgeFromToken: 'opaque', maxAge: 120 }), /; Max-Age=120;/);
+  assert.throws(() => cookies.serialize('refresh_token', 'opaque', { maxAgeFromToken: 'opaque' }),
+    (e) => invalid(e) && e.message.includes('"maxAgeFromToken"'));
+  assert.throws(() => cookies.maxAgeFromToken('opaque'), code('malformed'));
+  assert.throws(() => cookies.maxAgeFromToken(sign(key, claims({ exp: undefined }))), code('missing_claim'));
+  // A token that is missing is not "no Max-Age": it is refused like a missing value.
+  for (const bad of [undefined, null, 42]) {
+    assert.throws(() => cookies.serialize('a', 'v', { maxAgeFromToken: bad, maxAge: 60 }),
+      (e) => invalid(e) && /maxAgeFromToken/.test(e.message));
+    assert.throws(() => cookies.maxAgeFromToken(bad), invalid);
+  }
+  for (const now of [-1, 1.5, '1', NaN, new Date(NaN)]) assert.throws(() => cookies.maxAgeFromToken(token, { now }), invalid);
 });
 
 test('cookies.clear deletes with the same attributes', () => {

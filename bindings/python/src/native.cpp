@@ -240,6 +240,10 @@ class NativeRp {
       return oidcore_rp_verify_access_token(rp_, token.data(), token.size(), r, err);
     });
   }
+  // (None, bytes of [{"code","message"}...]) or the failure tuple.
+  py::tuple warnings() const {
+    return string_call([&](char** out, size_t* n, oidcore_error* err) { return oidcore_rp_warnings(rp_, out, n, err); });
+  }
   py::tuple verify_request(const opt_str& cookie, const opt_str& authorization, const opt_str& options) const {
     return result_call(
         [&](oidcore_result** r, oidcore_error* err) {
@@ -281,6 +285,18 @@ py::tuple cookie_clear(const std::string& name, const opt_str& options) {
   return string_call([&](char** out, size_t* n, oidcore_error* err) {
     return oidcore_cookie_clear(name.data(), name.size(), ptr(options), len(options), out, n, err);
   });
+}
+// (None, seconds) or the failure tuple. `now`: Unix seconds, 0 for the system clock.
+py::tuple cookie_max_age_from_token(const std::string& token, int64_t now) {
+  int64_t seconds = 0;
+  oidcore_error err{};
+  oidcore_status st;
+  {
+    py::gil_scoped_release release;
+    st = oidcore_cookie_max_age_from_token(token.data(), token.size(), now, &seconds, &err);
+  }
+  if (st != OIDCORE_OK) return failure(st, err);
+  return py::make_tuple(py::none(), seconds);
 }
 py::tuple safe_redirect(const std::string& target, const opt_str& fallback) {
   return string_call([&](char** out, size_t* n, oidcore_error* err) {
@@ -335,6 +351,7 @@ PYBIND11_MODULE(_native, m) {
       .def("revoke", &NativeRp::revoke, py::arg("token"), py::arg("hint"))
       .def("logout_url", &NativeRp::logout_url, py::arg("options"))
       .def("verify_access_token", &NativeRp::verify_access_token, py::arg("token"))
+      .def("warnings", &NativeRp::warnings)
       .def("verify_request", &NativeRp::verify_request, py::arg("cookie"), py::arg("authorization"),
            py::arg("options"));
   m.def("cookie_parse", &cookie_parse, py::arg("header"));
@@ -342,6 +359,7 @@ PYBIND11_MODULE(_native, m) {
   m.def("cookie_unsign", &cookie_unsign, py::arg("signed_value"), py::arg("secrets_json"));
   m.def("cookie_serialize", &cookie_serialize, py::arg("name"), py::arg("value"), py::arg("options"));
   m.def("cookie_clear", &cookie_clear, py::arg("name"), py::arg("options"));
+  m.def("cookie_max_age_from_token", &cookie_max_age_from_token, py::arg("token"), py::arg("now"));
   m.def("safe_redirect", &safe_redirect, py::arg("target"), py::arg("fallback"));
   m.def("extract_token", &extract_token, py::arg("cookie"), py::arg("authorization"), py::arg("options"));
   m.def("principal_from_claims", &principal_from_claims, py::arg("claims"), py::arg("config"));

@@ -12,6 +12,7 @@ import http.cookiejar
 import threading
 import time
 import urllib.parse
+import warnings
 from typing import Any
 
 import pytest
@@ -348,6 +349,33 @@ def test_begin_login_refusals(idp: Any) -> None:
         rp.begin_login(extra=object())
     with pytest.raises(TypeError):
         complete(rp, 42)  # type: ignore[arg-type]
+
+
+def test_warns_when_the_scopes_cannot_give_a_refresh_token() -> None:
+    from conftest import free_port
+
+    issuer = f"http://127.0.0.1:{free_port()}/application/o/app/"
+    base = {"issuer": issuer, "client_id": "c", "client_secret": "s", "redirect_uri": REDIRECT_URI}
+    with pytest.warns(oidcore.OidcoreWarning, match='"offline_access"') as record:
+        rp = oidcore.RelyingParty(**base, scopes=["openid", "profile"])
+    assert [w.message.code for w in record if isinstance(w.message, oidcore.OidcoreWarning)] == ["no_offline_access"]
+    assert record[0].filename == __file__  # reported where the relying party was created
+    assert [w.code for w in rp.warnings] == ["no_offline_access"]
+    assert isinstance(rp.warnings[0], oidcore.ConfigWarning) and "refresh_tokens" in rp.warnings[0].message
+    # refresh() with what such a login gives (no refresh token) says why, before any network call.
+    for missing in (None, ""):
+        with pytest.raises(oidcore.InvalidArgument, match="offline_access.*do not include it"):
+            rp.refresh(missing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = [oidcore.RelyingParty(**base, scopes="openid offline_access"),
+                 oidcore.RelyingParty(**base, refresh_tokens=False)]
+    assert all(r.warnings == () for r in quiet)
+    with pytest.raises(oidcore.InvalidArgument) as info:
+        quiet[0].refresh(None)
+    assert "offline_access" in info.value.message and "do not include it" not in info.value.message
+    with pytest.raises(oidcore.ConfigError, match='"refresh_tokens"'):
+        oidcore.RelyingParty(**base, refresh_tokens="yes")
 
 
 def test_configuration_errors(idp: Any) -> None:

@@ -6,6 +6,8 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
+import time
 from typing import Any
 
 import pytest
@@ -109,6 +111,57 @@ def test_serialize_and_clear() -> None:
         "sid=; Path=/app; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; HttpOnly; Secure; "
         "SameSite=Lax")
     assert cookies.serialize("__Host-sid", "v").startswith("__Host-sid=v; Path=/;")
+
+
+def test_no_cookie_from_a_missing_value() -> None:
+    # The old way wrote `refresh_token=undefined` (here it would be "None") when the provider
+    # gave no refresh token.
+    tokens: dict[str, Any] = {"access_token": "at", "refresh_token": None}
+    with pytest.raises(oidcore.InvalidArgument, match="refresh_token.*missing") as info:
+        cookies.serialize("refresh_token", tokens["refresh_token"], path="/auth/refresh", max_age=3600)
+    assert info.value.code == "invalid_argument"
+    assert isinstance(info.value, TypeError)
+    for empty in ("", b""):
+        with pytest.raises(oidcore.InvalidArgument, match="missing") as info:
+            cookies.serialize("refresh_token", empty)
+        assert not isinstance(info.value, TypeError)
+    with pytest.raises(oidcore.InvalidArgument):
+        cookies.serialize("refresh_token", 42)  # type: ignore[arg-type]
+    # The strings themselves are ordinary values: only a missing value is refused.
+    assert cookies.serialize("a", "None").startswith("a=None; ")
+    assert cookies.serialize("a", "undefined").startswith("a=undefined; ")
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return b64(b'{"alg":"RS256"}') + "." + b64(json.dumps(claims).encode()) + ".c2ln"
+
+
+def test_max_age_from_the_token() -> None:
+    now = int(time.time())
+    token = _jwt({"sub": "a", "exp": now + 3600})
+    header = cookies.serialize("access_token", token, max_age_from_token=token, max_age=7 * 24 * 3600)
+    max_age = int(header.split("; Max-Age=")[1].split(";")[0])
+    assert 3598 <= max_age <= 3600, header
+    assert cookies.max_age_from_token(token, now=now) == 3600
+    aware = datetime.datetime.fromtimestamp(now + 600, tz=datetime.timezone.utc)
+    assert cookies.max_age_from_token(token, now=aware) == 3000
+    assert cookies.max_age_from_token(token, now=now + 7200) == 0  # expired: 0, never negative
+    assert 3598 <= cookies.max_age_from_token(token) <= 3600
+    # An opaque token: the caller's fallback, else a refusal naming the option.
+    assert "; Max-Age=120;" in cookies.serialize("refresh_token", "opaque", max_age_from_token="opaque", max_age=120)
+    with pytest.raises(oidcore.InvalidArgument, match="max_age_from_token"):
+        cookies.serialize("refresh_token", "opaque", max_age_from_token="opaque")
+    with pytest.raises(oidcore.MalformedToken):
+        cookies.max_age_from_token("opaque")
+    with pytest.raises(oidcore.InvalidClaim) as info:
+        cookies.max_age_from_token(_jwt({"sub": "a"}))
+    assert info.value.code == "missing_claim"
+    with pytest.raises(oidcore.InvalidArgument):
+        cookies.max_age_from_token(token, now=0)
+    with pytest.raises(TypeError):
+        cookies.max_age_from_token(None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("call", [
@@ -278,6 +331,11 @@ def test_principal_from_claims() -> None:
                                            roles=[{"group": "admins", "role": "admin"}])
     assert mapped["organizationId"] == "o-1" and mapped["role"] == "admin"
     assert oidcore.principal_from_claims('{"sub":"u2","organizationId":"o"}')["organizationId"] == "o"
+    # The fallback to sub is a default, and "none" turns it off.
+    assert oidcore.principal_from_claims({"sub": "u4"}, organization_fallback="sub")["organizationId"] == "u4"
+    assert oidcore.principal_from_claims({"sub": "u4"}, organization_fallback="none")["organizationId"] is None
+    with pytest.raises(oidcore.InvalidArgument, match="organization_fallback"):
+        oidcore.principal_from_claims({"sub": "u4"}, organization_fallback="email")
     assert oidcore.principal_from_claims({"sub": "u3", "roles": ["x"]}, groups_claim="roles",
                                          roles=[{"group": "x", "role": "y"}])["role"] == "y"
     with pytest.raises(oidcore.MalformedToken) as info:

@@ -15,13 +15,13 @@ from ._errors import (AlgorithmNotAllowed, ArgumentTypeError, ConfigError, Error
                       ImmatureToken, InternalError, InvalidArgument, InvalidClaim, InvalidSignature, InvalidToken,
                       KeyNotFound, KeysUnavailable, MalformedToken, NotFound, StoreUnavailable, TooLarge,
                       UnsafeRedirect, error_class, error_for)
-from ._rp import LoginStart, RelyingParty
+from ._rp import ConfigWarning, LoginStart, OidcoreWarning, RelyingParty
 from ._stores import ExchangeCodes, MemoryStore, RedisStore, StateStore
 from ._verifier import Verifier
 from ._web import extract_token, principal_from_claims, safe_redirect
 
 __all__ = [
-    "Verifier", "RelyingParty", "LoginStart", "MemoryStore", "RedisStore", "ExchangeCodes", "StateStore",
+    "Verifier", "RelyingParty", "LoginStart", "ConfigWarning", "OidcoreWarning", "MemoryStore", "RedisStore", "ExchangeCodes", "StateStore",
     "cookies", "safe_redirect", "extract_token", "principal_from_claims",
     "Error", "InvalidToken", "MalformedToken", "TooLarge", "AlgorithmNotAllowed", "KeyNotFound",
     "InvalidSignature", "ExpiredToken", "ImmatureToken", "InvalidClaim", "KeysUnavailable",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import json
 import urllib.parse
+import warnings as _warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
@@ -29,6 +31,26 @@ def _callback_bytes(callback: object) -> bytes:
                 raise ArgumentTypeError("callback parameters must be str")
         return ("?" + urllib.parse.urlencode(pairs)).encode("utf-8", "surrogatepass")
     return to_bytes(callback, "callback")
+
+
+class OidcoreWarning(UserWarning):
+    """A configuration that will likely not do what the application expects.
+
+    ``.code`` is stable: "no_offline_access" when the scopes lack "offline_access" (so
+    providers such as Authentik issue no refresh token) and ``refresh_tokens`` is not False.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigWarning:
+    """One warning about a relying party's configuration: a stable ``code`` and a ``message``."""
+
+    code: str
+    message: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +77,9 @@ class RelyingParty:
     ("client_secret_post" | "client_secret_basic"), ``basic_auth_encoding`` ("form" | "raw"),
     ``hs256_client_secret``, ``internal_url``, ``validate_access_token``,
     ``access_token_audience``, ``post_logout_redirect_uri``, ``state_ttl``,
-    ``exchange_code_ttl``, ``discovery_ttl``, ``authorization_params`` and the verifier's
+    ``exchange_code_ttl``, ``discovery_ttl``, ``authorization_params``, ``refresh_tokens``
+    (default True: the application refreshes, and scopes without "offline_access" give an
+    OidcoreWarning, see ``warnings``) and the verifier's
     keys (``algorithms``, ``clock_tolerance``, ``principal``, ``max_age``, ``http_timeout``,
     ``connect_timeout``, ``ca_file``, ...). Durations are seconds (a timedelta works too);
     a key given as None is left out. An unknown key or a bad value raises ConfigError
@@ -78,6 +102,16 @@ class RelyingParty:
         err = self._native.creation_error()
         if err is not None:
             raise fail(err)
+        self._warnings = tuple(ConfigWarning(code=str(w["code"]), message=str(w["message"]))
+                               for w in json.loads(unwrap(self._native.warnings())))
+        for w in self._warnings:
+            _warnings.warn(OidcoreWarning(f"oidcore: {w.message}", w.code), stacklevel=2)
+
+    @property
+    def warnings(self) -> tuple[ConfigWarning, ...]:
+        """What the configuration was warned about at creation (each also sent to
+        warnings.warn as an OidcoreWarning), e.g. code "no_offline_access"."""
+        return self._warnings
 
     @property
     def store(self) -> Store:
@@ -114,8 +148,8 @@ class RelyingParty:
         Consumes the state (unknown, expired, replayed or wrongly bound: NotFound), raises
         IdPError for an error from the provider, exchanges the code and verifies the ID token
         (and a JWT access token). Returns {"access_token", "token_type", "id_token",
-        "refresh_token", "expires_in", "expires_at", "scope", "claims", "access_claims",
-        "principal", "redirect_after", "extra"}; with ``exchange_code=True``,
+        "refresh_token", "expires_in", "expires_at", "refresh_expires_in", "scope", "claims",
+        "access_claims", "principal", "redirect_after", "extra"}; with ``exchange_code=True``,
         {"exchange_code", "claims", "principal", "redirect_after", "extra"} and the tokens
         wait in the store for redeem_exchange_code().
         """
@@ -136,13 +170,15 @@ class RelyingParty:
 
     # -- tokens -------------------------------------------------------------------------
 
-    def refresh(self, refresh_token: Text) -> dict[str, Any]:
+    def refresh(self, refresh_token: Text | None) -> dict[str, Any]:
         """The refresh grant: a new token set ("refresh_token" is the rotated one).
 
         Concurrent calls with one refresh token make one request and share its outcome. A
-        refused token raises IdPError (``.error == "invalid_grant"``).
+        refused token raises IdPError (``.error == "invalid_grant"``). None or an empty token
+        (the login gave none: no "offline_access" scope) raises InvalidArgument saying so.
         """
-        return unwrap_dict(self._native.refresh(to_bytes(refresh_token, "refresh_token")))
+        token = b"" if refresh_token is None else to_bytes(refresh_token, "refresh_token")
+        return unwrap_dict(self._native.refresh(token))
 
     def userinfo(self, access_token: Text) -> dict[str, Any]:
         """The userinfo endpoint's claims for an access token."""
@@ -198,7 +234,7 @@ class RelyingParty:
         """redeem_exchange_code() in a worker thread."""
         return await asyncio.to_thread(self.redeem_exchange_code, code, binding=binding)
 
-    async def refresh_async(self, refresh_token: Text) -> dict[str, Any]:
+    async def refresh_async(self, refresh_token: Text | None) -> dict[str, Any]:
         """refresh() in a worker thread."""
         return await asyncio.to_thread(self.refresh, refresh_token)
 

@@ -67,11 +67,16 @@ def safe_redirect(target: Text | None, fallback: Text | None = None) -> str:
 
 
 def principal_from_claims(claims: Mapping[str, Any] | Text, *, organization_id_claim: str | None = None,
-                          groups_claim: str | None = None, roles: Sequence[Mapping[str, str]] | None = None,
+                          organization_fallback: str | None = None, groups_claim: str | None = None,
+                          roles: Sequence[Mapping[str, str]] | None = None,
                           default_role: str | None = None) -> dict[str, Any]:
     """The principal {"sub", "email", "name", "organizationId", "role"} of a set of claims,
     as the verifier's ``principal`` option builds it (``roles``: [{"group", "role"}, ...],
     the first group the user is in gives the role, else ``default_role``).
+
+    ``organizationId`` is the claim ``organization_id_claim`` (default "organizationId");
+    without it, ``organization_fallback`` "sub" (the default) gives the subject and "none"
+    gives None.
 
     ``claims`` is a mapping or the claims' JSON text.
     """
@@ -79,7 +84,8 @@ def principal_from_claims(claims: Mapping[str, Any] | Text, *, organization_id_c
         data = dumps(dict(claims), "claims")
     else:
         data = to_bytes(claims, "claims")
-    config = options(organization_id_claim=organization_id_claim, groups_claim=groups_claim,
+    config = options(organization_id_claim=organization_id_claim, organization_fallback=organization_fallback,
+                     groups_claim=groups_claim,
                      roles=None if roles is None else list(roles), default_role=default_role)
     result: dict[str, Any] = json.loads(unwrap(_native.principal_from_claims(data, config)))
     return result

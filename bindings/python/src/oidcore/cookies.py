@@ -6,6 +6,7 @@
     signed = cookies.sign("value", secret)         # "s:value.<HMAC-SHA256, base64>"
     cookies.unsign(signed, [new_secret, old_secret])  # "value", or None
     cookies.serialize("sid", signed, max_age=3600)  # "sid=s%3Avalue.…; Path=/; Max-Age=3600; …"
+    cookies.serialize("access_token", at, max_age_from_token=at)  # Max-Age: what is left until exp
     cookies.clear("sid")                           # the Set-Cookie value that deletes it
 
 Signed values interoperate with cookie-parser / cookie-signature, so an existing Express app
@@ -18,11 +19,11 @@ import datetime
 from collections.abc import Sequence
 
 from . import _native
-from ._errors import ArgumentTypeError
-from ._util import Text, dumps, optional_bytes, seconds, to_bytes, to_text, unix_seconds, unwrap, \
+from ._errors import ArgumentTypeError, InvalidArgument
+from ._util import Text, dumps, fail, optional_bytes, seconds, to_bytes, to_text, unix_seconds, unwrap, \
     unwrap_dict
 
-__all__ = ["parse", "sign", "unsign", "serialize", "clear"]
+__all__ = ["parse", "sign", "unsign", "serialize", "clear", "max_age_from_token"]
 
 
 def parse(header: Text | None) -> dict[str, str]:
@@ -69,7 +70,7 @@ def _secret_text(secret: object) -> str:
 
 def _attributes(http_only: bool, secure: bool, same_site: str, path: str, domain: str | None,
                 max_age: int | datetime.timedelta | None,
-                expires: datetime.datetime | int | None) -> bytes:
+                expires: datetime.datetime | int | None, max_age_from_token: str | None = None) -> bytes:
     for name, flag in (("http_only", http_only), ("secure", secure)):
         if not isinstance(flag, bool):
             raise ArgumentTypeError(f"{name} must be a bool, not {type(flag).__name__}")
@@ -85,21 +86,56 @@ def _attributes(http_only: bool, secure: bool, same_site: str, path: str, domain
         opts["max_age"] = seconds(max_age, "max_age")
     if expires is not None:
         opts["expires"] = unix_seconds(expires, "expires")
+    if max_age_from_token is not None:
+        opts["max_age_from_token"] = max_age_from_token
     return dumps(opts)
 
 
-def serialize(name: str, value: Text, *, http_only: bool = True, secure: bool = True, same_site: str = "lax",
+def serialize(name: str, value: Text | None, *, http_only: bool = True, secure: bool = True, same_site: str = "lax",
               path: str = "/", domain: str | None = None, max_age: int | datetime.timedelta | None = None,
-              expires: datetime.datetime | int | None = None) -> str:
+              expires: datetime.datetime | int | None = None, max_age_from_token: Text | None = None) -> str:
     """A Set-Cookie header value. The value is percent-encoded like encodeURIComponent.
 
     ``same_site``: "lax", "strict" or "none" (which needs ``secure``). ``max_age`` in
-    seconds (or a timedelta); ``expires`` an aware datetime or Unix seconds. Prefixes are
-    enforced: "__Secure-" needs ``secure``; "__Host-" needs ``secure``, path "/" and no
-    domain. A violated rule, a bad name or a value that is not UTF-8 raises InvalidArgument.
+    seconds (or a timedelta); ``expires`` an aware datetime or Unix seconds.
+    ``max_age_from_token``: a JWT whose ``exp`` gives Max-Age (what is left of its lifetime,
+    at least 0; read without verifying the signature, it only sizes the cookie); ``max_age``
+    is then the fallback for a token without ``exp`` (an opaque token), else such a token
+    raises InvalidArgument. Prefixes are enforced: "__Secure-" needs ``secure``; "__Host-"
+    needs ``secure``, path "/" and no domain. A violated rule, a bad name or a value that is
+    not UTF-8 raises InvalidArgument; so does a missing value (None or empty): no cookie is
+    ever set from a missing value (clear() deletes one).
     """
-    opts = _attributes(http_only, secure, same_site, path, domain, max_age, expires)
+    if value is None:  # an ArgumentTypeError: also a TypeError
+        raise ArgumentTypeError(f"the value of cookie {name!r} is missing (None): no cookie is set from a missing "
+                                "value (clear() deletes one)")
+    if isinstance(value, (str, bytes, bytearray, memoryview)) and len(value) == 0:
+        raise InvalidArgument("invalid_argument", f"the value of cookie {name!r} is missing (empty): no cookie is set "
+                                                  "from a missing value (clear() deletes one)")
+    opts = _attributes(http_only, secure, same_site, path, domain, max_age, expires,
+                       None if max_age_from_token is None else to_text(to_bytes(max_age_from_token,
+                                                                                "max_age_from_token")))
     return to_text(unwrap(_native.cookie_serialize(to_bytes(name, "name"), to_bytes(value, "value"), opts)))
+
+
+def max_age_from_token(token: Text, *, now: int | datetime.datetime | None = None) -> int:
+    """The Max-Age (seconds) for a cookie that carries ``token``: its ``exp`` minus now, at least 0.
+
+    The claims are read WITHOUT verifying the signature: this only sizes a cookie and says
+    nothing about the token. ``now``: Unix seconds or an aware datetime instead of the clock.
+    A token that is not a JWT raises MalformedToken; one without a numeric ``exp`` raises
+    InvalidClaim (code "missing_claim").
+    """
+    when = 0
+    if now is not None:
+        when = unix_seconds(now, "now")
+        if when <= 0:
+            raise InvalidArgument("invalid_argument", "now must be Unix seconds after 1970")
+    outcome = _native.cookie_max_age_from_token(to_bytes(token, "token"), when)
+    if outcome[0] is not None:
+        raise fail(outcome)
+    seconds: int = outcome[1]
+    return seconds
 
 
 def clear(name: str, *, http_only: bool = True, secure: bool = True, same_site: str = "lax", path: str = "/",
