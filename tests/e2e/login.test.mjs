@@ -3,12 +3,38 @@
 // identity provider (tests/idp/oidc-provider, configured like Authentik). Run once with the
 // in-memory store and once with a real redis-server.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
   AUTH_COOKIES, authCookies, dashboardState, logOut, launchBrowser, newSession, pageFetch, signInAtProvider,
 } from './lib/browser.mjs';
-import { USERS, startStack } from './lib/stack.mjs';
+import { APP_DIR, USERS, startStack } from './lib/stack.mjs';
+
+/** The claims of a JWT, unverified (the test only compares lifetimes). */
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+
+/** The Set-Cookie headers of a recorded response, by cookie name: { value, attributes }. */
+function setCookies(headers) {
+  const out = {};
+  for (const { name, value } of headers) {
+    if (name.toLowerCase() !== 'set-cookie') continue;
+    for (const line of value.split('\n')) {
+      const [pair, ...attrs] = line.split(';').map((p) => p.trim());
+      const eq = pair.indexOf('=');
+      const attributes = Object.fromEntries(attrs.map((a) => {
+        const i = a.indexOf('=');
+        return i < 0 ? [a.toLowerCase(), true] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
+      }));
+      out[pair.slice(0, eq)] = { value: pair.slice(eq + 1), attributes };
+    }
+  }
+  return out;
+}
+
+/** The app's own warnings about its configuration (process.emitWarning, on stderr). */
+const offlineWarnings = (stack) => stack.app.output.match(/OIDCORE_NO_OFFLINE_ACCESS/g) ?? [];
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -102,7 +128,25 @@ for (const store of ['memory', 'redis']) {
       }
       assert.equal(cookies.access_token.path, '/');
       assert.equal(cookies.refresh_token.path, '/auth/refresh');
+      assert.equal(cookies.id_token.path, '/auth/logout');
       assert.match(cookies.access_token.value, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+      // Each cookie lives as long as its token: the access and ID token cookies expire with
+      // the tokens' exp (1 hour here), not after days of sending a dead token; the refresh
+      // cookie (an opaque token, no refresh_expires_in) lives the configured 30 days.
+      const now = Date.now() / 1000;
+      for (const name of ['access_token', 'id_token']) {
+        const { exp } = claimsOf(cookies[name].value);
+        assert.ok(exp - now > 3000 && exp - now <= 3600, `${name} exp ${exp - now}s away`);
+        assert.ok(Math.abs(cookies[name].expires - exp) <= 3, `${name} cookie expires ${cookies[name].expires}, token ${exp}`);
+      }
+      const set = setCookies(session.exchanges[0].headers);
+      const accessMaxAge = Number(set.access_token.attributes['max-age']);
+      const accessExp = claimsOf(set.access_token.value).exp;
+      assert.ok(accessMaxAge <= 3600 && Math.abs(accessMaxAge - (accessExp - now)) <= 5,
+        `access_token Max-Age ${accessMaxAge}, token lifetime left ${accessExp - now}`);
+      assert.equal(set.refresh_token.attributes['max-age'], String(30 * 24 * 3600));
+      assert.ok(Math.abs(cookies.refresh_token.expires - (now + 30 * 24 * 3600)) <= 60);
+      assert.deepEqual(offlineWarnings(stack), [], 'offline_access is asked for: no warning');
       const visible = await session.page.evaluate(() => document.cookie);
       for (const name of AUTH_COOKIES) assert.ok(!visible.includes(name), `document.cookie shows ${name}`);
       for (const c of Object.values(cookies)) {
@@ -270,3 +314,188 @@ for (const store of ['memory', 'redis']) {
     }
   });
 }
+
+// The refresh cookie's Path follows the routes, a global prefix included.
+describe('login flow under GLOBAL_PREFIX=v1', () => {
+  let stack;
+  let session;
+  before(async () => {
+    stack = await startStack({ store: 'memory', prefix: '/v1' });
+    session = await newSession(browser);
+  });
+  after(async () => {
+    await session?.close();
+    await stack?.stop();
+  });
+
+  it('log in, the cookie paths under the prefix, refresh through it', { timeout: 60000 }, async () => {
+    try {
+      const { page } = session;
+      await page.goto(`${stack.appUrl}/app/`);
+      assert.equal(await dashboardState(page), 'signed-out');
+      assert.equal(await page.getAttribute('#login', 'href'), '/v1/auth/login?redirect=/app/');
+      await Promise.all([page.waitForURL((u) => u.origin === new URL(stack.provider.issuer).origin), page.click('#login')]);
+      const authorize = new URL(session.navigations.find((u) => u.includes('/authorize')));
+      assert.equal(authorize.searchParams.get('redirect_uri'), `${stack.appUrl}/v1/auth/callback`);
+      await signInAtProvider(page, USERS.alice, stack.appUrl);
+      await page.waitForURL(`${stack.appUrl}/app/`);
+      assert.equal(await dashboardState(page), 'signed-in');
+
+      const cookies = await authCookies(session.context, stack.appUrl);
+      assert.deepEqual(Object.keys(cookies).sort(), [...AUTH_COOKIES].sort());
+      assert.equal(cookies.access_token.path, '/');
+      assert.equal(cookies.refresh_token.path, '/v1/auth/refresh');
+      assert.equal(cookies.id_token.path, '/v1/auth/logout');
+      assert.equal((await pageFetch(page, '/v1/api/me')).status, 200);
+      assert.equal((await pageFetch(page, '/api/me')).status, 404);
+
+      // The browser sends the refresh cookie to the real refresh route, and it works.
+      await page.click('#refresh');
+      await page.waitForSelector('#status[data-refreshed="1"]');
+      const after = await authCookies(session.context, stack.appUrl);
+      assert.notEqual(after.refresh_token.value, cookies.refresh_token.value, 'rotated');
+      assert.equal(after.refresh_token.path, '/v1/auth/refresh');
+      assert.equal(await page.$eval('#error', (e) => e.hidden), true);
+    } catch (err) {
+      process.stderr.write(stack.logs());
+      throw err;
+    }
+  });
+});
+
+// What the old way got wrong without offline_access: a refresh cookie holding "undefined"
+// and a 7-day cookie around a 1-hour token.
+describe('login flow without offline_access', () => {
+  let stack;
+  let session;
+  before(async () => {
+    stack = await startStack({ store: 'memory', appEnv: { SCOPES: 'openid profile email organization' } });
+    session = await newSession(browser);
+  });
+  after(async () => {
+    await session?.close();
+    await stack?.stop();
+  });
+
+  it('no refresh cookie (none from a missing value), the app warned, cookies as long as the tokens', { timeout: 60000 },
+    async () => {
+      try {
+        assert.equal(offlineWarnings(stack).length, 1, 'the relying party warns once at start-up');
+        assert.match(stack.app.output, /no_offline_access/);
+        const { page } = session;
+        await page.goto(`${stack.appUrl}/auth/login?redirect=/app/`);
+        const authorize = new URL(session.navigations.find((u) => u.includes('/authorize')));
+        assert.doesNotMatch(authorize.searchParams.get('scope'), /offline_access/);
+        await signInAtProvider(page, USERS.alice, stack.appUrl);
+        await page.waitForURL(`${stack.appUrl}/app/`);
+        assert.equal(await dashboardState(page), 'signed-in');
+
+        const all = await session.context.cookies();
+        for (const c of all) {
+          assert.ok(!['undefined', 'null', ''].includes(c.value), `cookie ${c.name}=${JSON.stringify(c.value)}`);
+        }
+        const cookies = await authCookies(session.context, stack.appUrl);
+        assert.deepEqual(Object.keys(cookies).sort(), ['access_token', 'id_token']);
+        const set = setCookies(session.exchanges[0].headers);
+        for (const [name, c] of Object.entries(set)) {
+          assert.ok(c.value !== 'undefined' && c.value !== 'null', `Set-Cookie ${name}=${c.value}`);
+        }
+        // The refresh cookie is only ever cleared (an earlier login's would not linger).
+        assert.equal(set.refresh_token.value, '');
+        assert.equal(set.refresh_token.attributes['max-age'], '0');
+        const now = Date.now() / 1000;
+        const { exp } = claimsOf(cookies.access_token.value);
+        const maxAge = Number(set.access_token.attributes['max-age']);
+        assert.ok(maxAge < 7 * 24 * 3600 && Math.abs(maxAge - (exp - now)) <= 5, `Max-Age ${maxAge}, exp in ${exp - now}`);
+        assert.ok(Math.abs(cookies.access_token.expires - exp) <= 3);
+
+        assert.equal((await pageFetch(page, '/api/me')).status, 200);
+        const refresh = await pageFetch(page, '/auth/refresh', { method: 'POST' });
+        assert.equal(refresh.status, 401);
+        assert.equal(refresh.body.error, 'no_refresh_token');
+      } catch (err) {
+        process.stderr.write(stack.logs());
+        throw err;
+      }
+    });
+});
+
+// The example's configuration (examples/nestjs/src/config.ts, built): nothing hard-coded,
+// every default documented, every path derived from the routes.
+describe('the example\'s configuration', () => {
+  const requireApp = createRequire(join(APP_DIR, 'package.json'));
+  requireApp('reflect-metadata');
+  const { loadConfig, ConfigError, ROUTES } = requireApp('./dist/config.js');
+  const base = { ISSUER: 'https://auth.example.com/application/o/app/', CLIENT_ID: 'app', CLIENT_SECRET: 's' };
+
+  it('defaults', () => {
+    const c = loadConfig(base);
+    assert.deepEqual(c.audience, ['app']);
+    assert.deepEqual(c.scopes, ['openid', 'profile', 'email', 'organization', 'offline_access']);
+    assert.deepEqual(Object.fromEntries(Object.entries(c.cookies).map(([k, v]) => [k, [v.name, v.path]])), {
+      access: ['access_token', '/'], refresh: ['refresh_token', '/auth/refresh'],
+      idToken: ['id_token', '/auth/logout'], login: ['oidc_login', '/auth'],
+    });
+    assert.equal(c.redirectUri, 'http://127.0.0.1:3000/auth/callback');
+    assert.equal(c.refreshTokenLifetime, 30 * 24 * 3600);
+    assert.deepEqual(c.principal, {
+      roles: [{ group: 'admins', role: 'admin' }], defaultRole: 'user', groupsClaim: 'groups',
+      organizationIdClaim: 'organizationId', organizationFallback: 'sub',
+    });
+  });
+
+  it('everything from the environment, the paths following GLOBAL_PREFIX', () => {
+    const c = loadConfig({
+      AUTHENTIK_URL: 'https://sso.example.com/', OIDC_SLUG: 'shop', CLIENT_ID: 'shop-web', CLIENT_SECRET: 's',
+      AUDIENCE: 'shop-web, shop-api', SCOPES: 'openid,email', PUBLIC_URL: 'https://shop.example.com',
+      GLOBAL_PREFIX: '/api/v2/', COOKIE_PREFIX: '__Secure-', LOGIN_COOKIE: 'shop_login',
+      ROLE_MAP: 'admins=admin, staff = editor', DEFAULT_ROLE: 'viewer', GROUPS_CLAIM: 'ak_groups',
+      ORGANIZATION_CLAIM: 'tenant', ORGANIZATION_FALLBACK: 'none', REFRESH_TOKEN_LIFETIME: '86400',
+    });
+    assert.equal(c.issuer, 'https://sso.example.com/application/o/shop/');
+    assert.deepEqual(c.audience, ['shop-web', 'shop-api']);
+    assert.deepEqual(c.scopes, ['openid', 'email']);
+    assert.equal(c.redirectUri, 'https://shop.example.com/api/v2/auth/callback');
+    assert.equal(c.authBase, '/api/v2/auth');
+    assert.equal(c.apiBase, '/api/v2/api');
+    assert.deepEqual(c.cookies.refresh, { name: '__Secure-refresh_token', path: '/api/v2/auth/refresh' });
+    assert.deepEqual(c.cookies.idToken, { name: '__Secure-id_token', path: '/api/v2/auth/logout' });
+    assert.deepEqual(c.cookies.login, { name: 'shop_login', path: '/api/v2/auth' });
+    assert.equal(c.refreshTokenLifetime, 86400);
+    assert.deepEqual(c.principal, {
+      roles: [{ group: 'admins', role: 'admin' }, { group: 'staff', role: 'editor' }], defaultRole: 'viewer',
+      groupsClaim: 'ak_groups', organizationIdClaim: 'tenant', organizationFallback: 'none',
+    });
+  });
+
+  it('mistakes are refused at start-up, naming the variable', () => {
+    for (const [env, pattern] of [
+      [{ ROLE_MAP: 'admins' }, /ROLE_MAP/],
+      [{ ROLE_MAP: '=admin' }, /ROLE_MAP/],
+      [{ ORGANIZATION_FALLBACK: 'email' }, /ORGANIZATION_FALLBACK/],
+      [{ GLOBAL_PREFIX: 'a b' }, /GLOBAL_PREFIX/],
+      [{ REFRESH_TOKEN_LIFETIME: '30d' }, /REFRESH_TOKEN_LIFETIME/],
+      [{ SCOPES: 'profile email' }, /SCOPES/],
+      [{ ACCESS_COOKIE: 'refresh_token' }, /differ/],
+      [{ ACCESS_COOKIE: 'a b' }, /"a b"/],
+      // __Host- needs Path=/ (the refresh cookie is not), __Secure- needs https.
+      [{ COOKIE_PREFIX: '__Host-' }, /__Host-/],
+      [{ COOKIE_PREFIX: '__Secure-' }, /__Secure-/],
+      [{ OIDC_SLUG: 'app' }, /AUTHENTIK_URL/],
+      [{ ISSUER: undefined }, /ISSUER/],
+    ]) {
+      assert.throws(() => loadConfig({ ...base, ...env }), (e) => e instanceof ConfigError && pattern.test(e.message),
+        JSON.stringify(env));
+    }
+  });
+
+  it('the controllers serve the routes the paths are derived from', () => {
+    const { AuthController } = requireApp('./dist/auth/auth.controller.js');
+    const { ApiController } = requireApp('./dist/api.controller.js');
+    assert.equal(Reflect.getMetadata('path', AuthController), ROUTES.auth);
+    assert.equal(Reflect.getMetadata('path', ApiController), ROUTES.api);
+    for (const route of ['login', 'callback', 'exchange', 'session', 'refresh', 'logout']) {
+      assert.equal(Reflect.getMetadata('path', AuthController.prototype[route]), ROUTES[route], route);
+    }
+  });
+});

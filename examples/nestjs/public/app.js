@@ -3,6 +3,14 @@
 
 const $ = (id) => document.getElementById(id);
 
+// Where the server's routes are (a configured global prefix included): { authBase, apiBase }.
+const routes = fetch('/app/config.json', { credentials: 'same-origin' }).then((res) => {
+  if (!res.ok) throw new Error(`/app/config.json: ${res.status}`);
+  return res.json();
+});
+const authUrl = async (route) => `${(await routes).authBase}/${route}`;
+const apiUrl = async (route) => `${(await routes).apiBase}/${route}`;
+
 async function getJson(url, init) {
   const res = await fetch(url, { credentials: 'same-origin', ...init });
   let body = null;
@@ -20,13 +28,14 @@ function showError(text) {
 }
 
 async function loadMe() {
-  const me = await getJson('/api/me');
+  const me = await getJson(await apiUrl('me'));
   $('me').textContent = me.ok ? JSON.stringify(me.body.user, null, 2) : `${me.status} ${JSON.stringify(me.body)}`;
 }
 
 async function render() {
-  const session = await getJson('/auth/session');
+  const session = await getJson(await authUrl('session'));
   if (!session.ok) {
+    $('login').href = `${await authUrl('login')}?redirect=/app/`;
     $('signed-in').hidden = true;
     $('signed-out').hidden = false;
     document.body.dataset.state = 'signed-out';
@@ -44,7 +53,7 @@ async function render() {
 
 async function refresh() {
   $('status').textContent = 'Refreshing...';
-  const r = await getJson('/auth/refresh', { method: 'POST' });
+  const r = await getJson(await authUrl('refresh'), { method: 'POST' });
   if (!r.ok) {
     $('status').textContent = '';
     showError(`refresh failed: ${r.status} ${JSON.stringify(r.body)}`);
@@ -58,7 +67,7 @@ async function refresh() {
 }
 
 async function logout() {
-  const r = await getJson('/auth/logout', { method: 'POST' });
+  const r = await getJson(await authUrl('logout'), { method: 'POST' });
   if (!r.ok) {
     showError(`logout failed: ${r.status} ${JSON.stringify(r.body)}`);
     return;

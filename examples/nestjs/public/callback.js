@@ -24,7 +24,8 @@ async function exchange() {
   // Take the code out of the address bar and the history at once.
   window.history.replaceState(null, '', '/app/callback.html');
   if (!code) throw new Error('no exchange code in the callback URL');
-  const res = await fetch('/auth/exchange', {
+  const routes = await (await fetch('/app/config.json', { credentials: 'same-origin' })).json();
+  const res = await fetch(`${routes.authBase}/exchange`, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json' },

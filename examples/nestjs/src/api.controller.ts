@@ -3,9 +3,10 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 
 import type { User } from './auth/jwt.strategy';
+import { ROUTES } from './config';
 
 /** An API route behind the guard, as any passport-jwt protected route would be. */
-@Controller('api')
+@Controller(ROUTES.api)
 export class ApiController {
   @Get('me')
   @UseGuards(AuthGuard('oidcore'))

@@ -24,7 +24,7 @@ export async function newSession(browser) {
       blocked.push(url.href);
       return route.abort('blockedbyclient');
     }
-    if (url.pathname === '/auth/exchange' && route.request().method() === 'POST') {
+    if (url.pathname.endsWith('/auth/exchange') && route.request().method() === 'POST') {
       // The callback page navigates away as soon as it has the answer, which takes the
       // response body with it: fetch it here, keep a copy, and hand it to the page.
       const response = await route.fetch();

@@ -146,9 +146,10 @@ export function redisCommand(port, ...args) {
 
 /**
  * The NestJS example on `port`, talking to `provider`; `nodeArgs` go to node before the
- * script (e.g. `--unhandled-rejections=strict`).
+ * script (e.g. `--unhandled-rejections=strict`); `appEnv` adds to its environment (SCOPES,
+ * GLOBAL_PREFIX, ...).
  */
-export async function startApp({ provider, port, redisUrl, nodeArgs = [] }) {
+export async function startApp({ provider, port, redisUrl, nodeArgs = [], appEnv = {} }) {
   const main = join(APP_DIR, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build the example first (npm run build in examples/nestjs)`);
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -164,6 +165,7 @@ export async function startApp({ provider, port, redisUrl, nodeArgs = [] }) {
   delete env.REDIS_URL;
   delete env.INTERNAL_URL;
   if (redisUrl) env.REDIS_URL = redisUrl;
+  Object.assign(env, appEnv);
   const app = await startChild('nestjs-example', process.execPath, [...nodeArgs, main], {
     cwd: APP_DIR, env, readyPattern: /Listening on (\S+)/,
   });
@@ -179,9 +181,10 @@ export async function startApp({ provider, port, redisUrl, nodeArgs = [] }) {
 
 /**
  * Everything for one run: `store` is 'memory' or 'redis'. Ports are free ones unless given
- * (`appPort`, `idpPort`); `appNodeArgs` go to the app's node.
+ * (`appPort`, `idpPort`); `appNodeArgs` go to the app's node, `appEnv` to its environment.
+ * `prefix` ('/v1') is the app's GLOBAL_PREFIX, in its redirect URI too.
  */
-export async function startStack({ store = 'memory', appPort, idpPort, appNodeArgs } = {}) {
+export async function startStack({ store = 'memory', appPort, idpPort, appNodeArgs, appEnv = {}, prefix = '' } = {}) {
   const started = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
@@ -193,14 +196,17 @@ export async function startStack({ store = 'memory', appPort, idpPort, appNodeAr
     const appUrl = `http://127.0.0.1:${port}`;
     const provider = await startProvider([
       ...(idpPort ? ['--port', String(idpPort)] : []),
-      '--redirect-uri', `${appUrl}/auth/callback`,
+      '--redirect-uri', `${appUrl}${prefix}/auth/callback`,
       '--post-logout-redirect-uri', `${appUrl}/app/`,
     ]);
     started.push(provider);
-    const app = await startApp({ provider, port, redisUrl: redis?.url, nodeArgs: appNodeArgs });
+    const app = await startApp({
+      provider, port, redisUrl: redis?.url, nodeArgs: appNodeArgs,
+      appEnv: prefix ? { ...appEnv, GLOBAL_PREFIX: prefix } : appEnv,
+    });
     started.push(app);
     return {
-      store, appUrl, provider, app, redis,
+      store, appUrl, prefix, provider, app, redis,
       logs: () => `--- app ---\n${app.output}\n--- provider ---\n${provider.stderr}\n`
         + (redis ? `--- redis ---\n${redis.output}\n` : ''),
       stop: stopAll,

@@ -5,17 +5,22 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request, Response } from 'express';
 import { OidcoreError, safeRedirect } from 'oidcore';
 
+import { ROUTES } from '../config';
 import { APP_CONFIG, type AppConfig } from '../config.module';
 import { logFailure, toHttp } from './errors';
 import type { User } from './jwt.strategy';
-import { ID_TOKEN_COOKIE, LOGIN_COOKIE, OidcService, REFRESH_COOKIE } from './oidc.service';
+import { OidcService } from './oidc.service';
 import { SameOriginGuard } from './same-origin.guard';
 
 /** Where a login goes when it does not say. */
 const DEFAULT_AFTER_LOGIN = '/app/';
 
-/** The login flow: the browser only ever sees a one-time exchange code, never a token. */
-@Controller('auth')
+/**
+ * The login flow: the browser only ever sees a one-time exchange code, never a token.
+ * The routes (and so the redirect URI and the cookie paths) come from ROUTES in config.ts,
+ * under the configured GLOBAL_PREFIX.
+ */
+@Controller(ROUTES.auth)
 export class AuthController {
   constructor(
     private readonly oidc: OidcService,
@@ -29,7 +34,7 @@ export class AuthController {
    * login cannot start (the store or the provider's discovery unreachable: store_unavailable,
    * http_error, within their timeouts), the browser goes back to the start page with the code.
    */
-  @Get('login')
+  @Get(ROUTES.login)
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {
     const wanted = typeof req.query.redirect === 'string' ? req.query.redirect : DEFAULT_AFTER_LOGIN;
     const redirectAfter = safeRedirect(wanted, '/');
@@ -51,10 +56,10 @@ export class AuthController {
    * into the store under a one-time exchange code, and only that code travels to the
    * frontend's callback page.
    */
-  @Get('callback')
+  @Get(ROUTES.callback)
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     // The state and the exchange code are bound to this browser's login cookie.
-    const binding = this.oidc.requestCookies(req.headers.cookie)[LOGIN_COOKIE];
+    const binding = this.oidc.requestCookie(req, 'login');
     let result;
     try {
       result = await this.oidc.rp.completeLogin(req.url, {
@@ -80,7 +85,7 @@ export class AuthController {
    * (exactly once: a second POST of the same code is 400 not_found) and puts the tokens into
    * HttpOnly cookies. The body carries no token; `redirect` comes back checked.
    */
-  @Post('exchange')
+  @Post(ROUTES.exchange)
   @HttpCode(200)
   @UseGuards(SameOriginGuard)
   async exchange(
@@ -90,21 +95,21 @@ export class AuthController {
   ): Promise<{ ok: true; principal: unknown; expiresAt: unknown; redirect: string }> {
     const code = body?.code;
     if (typeof code !== 'string' || code === '') throw new BadRequestException({ error: 'invalid_argument' });
-    const binding = this.oidc.requestCookies(req.headers.cookie)[LOGIN_COOKIE];
+    const binding = this.oidc.requestCookie(req, 'login');
     let tokens;
     try {
       tokens = await this.oidc.rp.redeemExchangeCode(code, binding ? { binding } : {});
     } catch (err) {
       throw toHttp(err, 'redeemExchangeCode');
     }
-    this.oidc.clearCookie(res, LOGIN_COOKIE);
+    this.oidc.clearCookie(res, 'login');
     this.oidc.setTokenCookies(res, tokens);
     const redirect = safeRedirect(typeof body?.redirect === 'string' ? body.redirect : DEFAULT_AFTER_LOGIN, '/');
     return { ok: true, principal: tokens.principal, expiresAt: tokens.expiresAt, redirect };
   }
 
   /** GET /auth/session: who is logged in, from the access token cookie; 401 otherwise. */
-  @Get('session')
+  @Get(ROUTES.session)
   @UseGuards(AuthGuard('oidcore'))
   session(@Req() req: Request & { user?: User }): { principal: User | undefined } {
     return { principal: req.user };
@@ -115,14 +120,14 @@ export class AuthController {
    * set; the provider rotates the refresh token, so the cookie is replaced too. Concurrent
    * refreshes of one token are a single call to the provider.
    */
-  @Post('refresh')
+  @Post(ROUTES.refresh)
   @HttpCode(200)
   @UseGuards(SameOriginGuard)
   async refresh(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ ok: true; principal: unknown; expiresAt: unknown }> {
-    const refreshToken = this.oidc.requestCookies(req.headers.cookie)[REFRESH_COOKIE];
+    const refreshToken = this.oidc.requestCookie(req, 'refresh');
     if (!refreshToken) throw new UnauthorizedException({ error: 'no_refresh_token' });
     let tokens;
     try {
@@ -144,9 +149,9 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(SameOriginGuard)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ logoutUrl: string }> {
-    const idTokenHint = this.oidc.requestCookies(req.headers.cookie)[ID_TOKEN_COOKIE];
+    const idTokenHint = this.oidc.requestCookie(req, 'idToken');
     this.oidc.clearTokenCookies(res);
-    this.oidc.clearCookie(res, LOGIN_COOKIE);
+    this.oidc.clearCookie(res, 'login');
     try {
       const logoutUrl = await this.oidc.rp.logoutUrl({
         ...(idTokenHint ? { idTokenHint } : {}),

@@ -1,47 +1,45 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { OidcoreStrategy } from 'oidcore';
+import { OidcoreStrategy, type Principal } from 'oidcore';
 
-import { ACCESS_COOKIE, DEFAULT_ROLE, OidcService, ROLES } from './oidc.service';
+import { OidcService } from './oidc.service';
 
-/** What the guard puts in `req.user`. */
+/** What the guard puts in `req.user`: oidcore's principal of the access token. */
 export interface User {
   sub: string;
-  email?: string;
-  name?: string;
-  organizationId?: string;
-  role?: string;
+  email: string | null;
+  name: string | null;
+  /**
+   * The ORGANIZATION_CLAIM claim; without it, the subject (ORGANIZATION_FALLBACK=sub, the
+   * default) or null (ORGANIZATION_FALLBACK=none).
+   */
+  organizationId: string | number | null;
+  /** From ROLE_MAP (first group the user is in), else DEFAULT_ROLE. */
+  role: string;
 }
 
 /**
  * The drop-in for a passport-jwt strategy: the same PassportStrategy mixin and validate()
- * contract, with oidcore verifying the token (from the access_token cookie, else
+ * contract, with oidcore verifying the token (from the access token cookie, else
  * `Authorization: Bearer`) against the provider's keys, issuer and audience.
  * Use it with `@UseGuards(AuthGuard('oidcore'))`.
+ *
+ * The user is oidcore's principal, built by the core with the configured mapping (roles,
+ * organization claim and its fallback): `passResultToCallback` hands it to validate() after
+ * the payload, so the mapping is written once, in the configuration, for every language.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(OidcoreStrategy, 'oidcore') {
   constructor(oidc: OidcService) {
-    super({ verifier: oidc.rp, cookieName: ACCESS_COOKIE });
+    super({ verifier: oidc.rp, cookieName: oidc.cookieName('access'), passResultToCallback: true });
   }
 
-  // payload: the verified claims of the access token, as passport-jwt would pass them.
-  // What is returned becomes req.user; null or false is a 401.
-  validate(payload: Record<string, unknown>): User | null {
-    return typeof payload.sub === 'string' ? userFromClaims(payload) : null;
+  // payload: the verified claims of the access token, as passport-jwt would pass them;
+  // result: the whole verification, with the principal. What is returned becomes req.user;
+  // null or false is a 401.
+  validate(payload: Record<string, unknown>, result?: { principal: Principal | null }): User | null {
+    const p = result?.principal;
+    if (!p || typeof p.sub !== 'string' || typeof payload.sub !== 'string') return null;
+    return { sub: p.sub, email: p.email, name: p.name, organizationId: p.organizationId, role: p.role };
   }
-}
-
-/** The app's user from verified claims: the same shape and rules as oidcore's principal. */
-export function userFromClaims(claims: Record<string, unknown>): User {
-  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const groups = Array.isArray(claims.groups) ? claims.groups : [];
-  const sub = String(claims.sub);
-  return {
-    sub,
-    email: str(claims.email),
-    name: str(claims.name) ?? str(claims.preferred_username),
-    organizationId: str(claims.organizationId) ?? sub,
-    role: ROLES.find((r) => groups.includes(r.group))?.role ?? DEFAULT_ROLE,
-  };
 }

@@ -1,20 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { MemoryStore, RedisStore, RelyingParty, cookies } from 'oidcore';
 
 import { APP_CONFIG, type AppConfig } from '../config.module';
-
-export const ACCESS_COOKIE = 'access_token';
-export const REFRESH_COOKIE = 'refresh_token';
-export const ID_TOKEN_COOKIE = 'id_token';
-/** Ties a login in progress (its state and its exchange code) to the browser that started it. */
-export const LOGIN_COOKIE = 'oidc_login';
-
-/** Group membership to role, first match wins (the principal's `role`); else "user". */
-export const ROLES = [{ group: 'admins', role: 'admin' }];
-export const DEFAULT_ROLE = 'user';
+import type { CookieSpec } from '../config';
 
 // What the provider gave us, as redeemExchangeCode() and refresh() return it.
 interface TokenSet {
@@ -22,12 +13,17 @@ interface TokenSet {
   idToken?: string | null;
   refreshToken?: string | null;
   expiresIn?: number | null;
+  refreshExpiresIn?: number | null;
 }
 
-type CookieOptions = Parameters<typeof cookies.serialize>[2];
+type CookieOptions = Parameters<typeof cookies.clear>[1];
 
-const REFRESH_COOKIE_SECONDS = 30 * 24 * 3600; // Authentik's default refresh token lifetime
+/** The cookies of the login flow, by role; their names and paths come from the configuration. */
+export type CookieRole = 'access' | 'refresh' | 'idToken' | 'login';
+
 const LOGIN_COOKIE_SECONDS = 600; // the login state's lifetime
+// An access token that is not a JWT, from a provider that gave no expires_in either.
+const OPAQUE_ACCESS_TOKEN_SECONDS = 300;
 
 /**
  * The relying party (one per process) and the cookies that carry its tokens.
@@ -48,57 +44,68 @@ export class OidcService {
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       redirectUri: config.redirectUri,
-      scopes: ['openid', 'profile', 'email', 'organization', 'offline_access'],
+      scopes: config.scopes,
+      accessTokenAudience: config.audience,
       postLogoutRedirectUri: config.postLogoutRedirectUri,
       ...(config.internalUrl ? { internalUrl: config.internalUrl } : {}),
-      principal: { roles: ROLES, defaultRole: DEFAULT_ROLE },
+      principal: config.principal,
     });
+    // Also on stderr through process.emitWarning (OIDCORE_NO_OFFLINE_ACCESS, ...).
+    for (const w of this.rp.warnings) new Logger('oidcore').warn(`${w.code}: ${w.message}`);
+  }
+
+  /** The name of a cookie. */
+  cookieName(role: CookieRole): string {
+    return this.config.cookies[role].name;
   }
 
   /**
-   * The attributes of each cookie. Setting and clearing use the very same object (only
-   * Max-Age is added when setting): a cookie cleared with another Path or Domain would stay.
+   * The attributes of a cookie. Setting and clearing use the very same object (only Max-Age
+   * is added when setting): a cookie cleared with another Path or Domain would stay.
    */
-  cookieOptions(name: string): CookieOptions {
-    const base = { httpOnly: true, secure: this.config.secureCookies, sameSite: 'lax' as const };
-    switch (name) {
-      case ACCESS_COOKIE:
-        return { ...base, path: '/' };
-      case REFRESH_COOKIE:
-        // Only the refresh endpoint ever sees the refresh token.
-        return { ...base, path: '/auth/refresh' };
-      case ID_TOKEN_COOKIE:
-        // Only needed as id_token_hint when logging out.
-        return { ...base, path: '/auth/logout' };
-      case LOGIN_COOKIE:
-        // Sent to /auth/callback (a top-level GET from the provider: Lax allows it) and
-        // /auth/exchange.
-        return { ...base, path: '/auth' };
-      default:
-        throw new Error(`unknown cookie ${name}`);
-    }
+  cookieOptions(role: CookieRole): CookieOptions {
+    const spec: CookieSpec = this.config.cookies[role];
+    return { httpOnly: true, secure: this.config.secureCookies, sameSite: 'lax', path: spec.path };
   }
 
+  /**
+   * Each token in its cookie, living exactly as long as the token: the access and ID token
+   * cookies take their Max-Age from the token's own `exp` (a 1-hour token gets a 1-hour
+   * cookie, not a 7-day one that goes on sending a dead token). The refresh cookie lives as
+   * long as the provider says the refresh token does (refresh_expires_in, or the `exp` of a
+   * JWT refresh token), else REFRESH_TOKEN_LIFETIME. A token the provider did not give is
+   * never written as a cookie: its old cookie is cleared instead.
+   */
   setTokenCookies(res: Response, tokens: TokenSet): void {
-    const accessSeconds = Math.max(1, Math.floor(tokens.expiresIn ?? 300));
-    res.append('Set-Cookie', cookies.serialize(ACCESS_COOKIE, tokens.accessToken,
-      { ...this.cookieOptions(ACCESS_COOKIE), maxAge: accessSeconds }));
+    this.setCookie(res, 'access', tokens.accessToken, {
+      maxAgeFromToken: tokens.accessToken,
+      maxAge: tokens.expiresIn ?? OPAQUE_ACCESS_TOKEN_SECONDS, // only for a token without exp
+    });
     if (tokens.refreshToken) {
-      res.append('Set-Cookie', cookies.serialize(REFRESH_COOKIE, tokens.refreshToken,
-        { ...this.cookieOptions(REFRESH_COOKIE), maxAge: REFRESH_COOKIE_SECONDS }));
+      this.setCookie(res, 'refresh', tokens.refreshToken, {
+        maxAgeFromToken: tokens.refreshToken,
+        maxAge: tokens.refreshExpiresIn ?? this.config.refreshTokenLifetime,
+      });
+    } else {
+      // No offline_access, no refresh token: no cookie, and none left from an earlier login.
+      this.clearCookie(res, 'refresh');
     }
     if (tokens.idToken) {
-      res.append('Set-Cookie', cookies.serialize(ID_TOKEN_COOKIE, tokens.idToken,
-        { ...this.cookieOptions(ID_TOKEN_COOKIE), maxAge: REFRESH_COOKIE_SECONDS }));
+      this.setCookie(res, 'idToken', tokens.idToken, { maxAgeFromToken: tokens.idToken });
     }
   }
 
   clearTokenCookies(res: Response): void {
-    for (const name of [ACCESS_COOKIE, REFRESH_COOKIE, ID_TOKEN_COOKIE]) this.clearCookie(res, name);
+    for (const role of ['access', 'refresh', 'idToken'] as const) this.clearCookie(res, role);
   }
 
-  clearCookie(res: Response, name: string): void {
-    res.append('Set-Cookie', cookies.clear(name, this.cookieOptions(name)));
+  clearCookie(res: Response, role: CookieRole): void {
+    res.append('Set-Cookie', cookies.clear(this.cookieName(role), this.cookieOptions(role)));
+  }
+
+  private setCookie(res: Response, role: CookieRole, value: string,
+    lifetime: { maxAgeFromToken?: string; maxAge?: number }): void {
+    res.append('Set-Cookie', cookies.serialize(this.cookieName(role), value, { ...this.cookieOptions(role), ...lifetime }));
   }
 
   /**
@@ -107,11 +114,15 @@ export class OidcService {
    * Referer, a shared link) is useless in another browser. Logins in several tabs share it.
    */
   loginBinding(req: { headers: { cookie?: string } }, res: Response): string {
-    const existing = this.requestCookies(req.headers.cookie)[LOGIN_COOKIE];
+    const existing = this.requestCookie(req, 'login');
     const binding = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomBytes(32).toString('base64url');
-    res.append('Set-Cookie', cookies.serialize(LOGIN_COOKIE, binding,
-      { ...this.cookieOptions(LOGIN_COOKIE), maxAge: LOGIN_COOKIE_SECONDS }));
+    this.setCookie(res, 'login', binding, { maxAge: LOGIN_COOKIE_SECONDS });
     return binding;
+  }
+
+  /** The value of one of our cookies in a request, if it has one. */
+  requestCookie(req: { headers: { cookie?: string } }, role: CookieRole): string | undefined {
+    return this.requestCookies(req.headers.cookie)[this.cookieName(role)];
   }
 
   /** The cookies of a request, by name. */
