@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build test test-node test-e2e test-python test-asan test-tsan fuzz demo bench clean
+.PHONY: all deps build test test-node test-e2e test-python test-asan test-tsan fuzz demo bench bench-http clean
 
 all: build
 
@@ -77,6 +77,15 @@ demo: build
 BENCH_SECONDS ?= 1.5
 bench:
 	@BENCH_SECONDS=$(BENCH_SECONDS) BENCH_BUILD=$(BUILD)-bench JOBS=$(JOBS) benchmarks/run.sh
+
+# GET /api/me over HTTP with autocannon (50 connections, one process per app): the NestJS
+# example guarded by oidcore, the same NestJS app guarded by passport-jwt + jwks-rsa, and the
+# unguarded route; HTTP_BENCH_SECONDS per case in HTTP_BENCH_ROUNDS rounds (benchmarks/README.md,
+# "HTTP"). `make bench` runs it too, as its last step.
+HTTP_BENCH_SECONDS ?= 3
+HTTP_BENCH_ROUNDS ?= 3
+bench-http: deps
+	@HTTP_BENCH_SECONDS=$(HTTP_BENCH_SECONDS) HTTP_BENCH_ROUNDS=$(HTTP_BENCH_ROUNDS) benchmarks/http/run.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz bindings/node/build

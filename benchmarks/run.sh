@@ -110,3 +110,10 @@ EOF
 say "results"
 python3 benchmarks/report.py --raw "$RAW" --json "$RESULTS/latest.json" --markdown "$RESULTS/latest.md"
 echo "written: $RESULTS/latest.json, $RESULTS/latest.md; $total s"
+
+# ---------------------------------------------------------------------------------------
+# HTTP: GET /api/me of the NestJS example (oidcore) beside passport-jwt + jwks-rsa and the
+# unguarded route, with autocannon; it installs and builds what it needs itself and writes
+# its own results (benchmarks/http/run.sh, results/http-latest.json).
+say "HTTP (benchmarks/http)"
+benchmarks/http/run.sh

@@ -84,6 +84,32 @@ async function scenarios(target, t) {
     await assert.rejects(target.verifyRequest({ headers: { cookie: `sid=${bad}`, authorization: bearer(t.expired()) } }, secrets),
       code('expired'));
   }
+  // An options object used again is read as it is at each call: changed in place or
+  // replaced, the change counts. Only one that can never change (frozen all the way down,
+  // no getters, as OidcoreStrategy's) is converted for the core once.
+  const mutable = { order: ['cookie', 'bearer'] };
+  await ok(both, 'cookie', 'from-cookie', mutable);
+  mutable.order = ['bearer', 'cookie'];
+  await ok(both, 'bearer', 'from-bearer', mutable);
+  mutable.order.reverse();
+  await ok(both, 'cookie', 'from-cookie', mutable);
+  const shallow = Object.freeze({ order: ['bearer'] });
+  await ok(both, 'bearer', 'from-bearer', shallow);
+  shallow.order[0] = 'cookie';
+  await ok(both, 'cookie', 'from-cookie', shallow);
+  let current = ['bearer'];
+  const viaGetter = Object.freeze({ get order() { return current; } });
+  await ok(both, 'bearer', 'from-bearer', viaGetter);
+  current = ['cookie'];
+  await ok(both, 'cookie', 'from-cookie', viaGetter);
+  const frozen = Object.freeze({ order: Object.freeze(['bearer']) });
+  for (let i = 0; i < 3; i += 1) {
+    await ok(both, 'bearer', 'from-bearer', frozen);
+    await assert.rejects(target.verifyRequest(request(t.good('c')), frozen), code('not_found'));
+  }
+  for (const bad of [Object.freeze({ ordr: Object.freeze(['cookie']) }), Object.freeze({ allowFetch: false })]) {
+    for (let i = 0; i < 2; i += 1) await assert.rejects(target.verifyRequest(request(t.good('c')), bad), code('invalid_argument'));
+  }
   // Options are checked and named as written.
   await assert.rejects(target.verifyRequest(request(), { cookieName: 42 }), code('invalid_argument', '"cookieName"'));
   await assert.rejects(target.verifyRequest(request(), { ordr: ['cookie'] }), code('invalid_argument', '"ordr"'));

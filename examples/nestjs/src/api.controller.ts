@@ -13,4 +13,13 @@ export class ApiController {
   me(@Req() req: Request & { user?: User }): { user: User | undefined } {
     return { user: req.user };
   }
+
+  /**
+   * GET /api/health: unguarded, for a load balancer's health check. It needs neither the
+   * provider nor the store, so it answers while they are down.
+   */
+  @Get('health')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
 }

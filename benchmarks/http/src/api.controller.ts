@@ -1,0 +1,27 @@
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
+
+import type { User } from './jwt.strategy';
+
+/** The example's ApiController, with passport-jwt's guard. */
+@Controller('api')
+export class ApiController {
+  @Get('me')
+  @UseGuards(AuthGuard('jwt'))
+  me(@Req() req: Request & { user?: User }): { user: User | undefined } {
+    return { user: req.user };
+  }
+
+  /** The same handler behind a guard that checks nothing: NestJS + Passport alone. */
+  @Get('me-unchecked')
+  @UseGuards(AuthGuard('noop'))
+  meUnchecked(@Req() req: Request & { user?: User }): { user: User | undefined } {
+    return { user: req.user };
+  }
+
+  @Get('health')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+}
