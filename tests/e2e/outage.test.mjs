@@ -47,6 +47,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
   let provider; // the current provider (restarted on the same port)
   const extra = []; // what the test started itself, stopped at the end
   let tokens; // alice's cookies from the first login
+  const spare = []; // other sessions' cookies, to log out during the outages
   let outageStartedAt;
   const failures = [];
 
@@ -129,6 +130,18 @@ describe('outages of Redis and of the provider, Redis store', () => {
   const refresh = () => request('/auth/refresh', {
     method: 'POST', headers: { Cookie: cookieHeader({ refresh_token: tokens.refresh_token.value }) },
   });
+  // Logging out one of the spare sessions: the cookies go whatever else fails.
+  async function logoutWithin(boundMs, what) {
+    const session = spare.shift();
+    const answer = await request('/auth/logout', {
+      method: 'POST', headers: { Cookie: cookieHeader({ access_token: session.access_token.value, id_token: session.id_token.value }) },
+    });
+    within(answer, boundMs, what);
+    assert.ok(answer.status === 200 || answer.status === 503, `${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    assert.ok(answer.setCookies.some((c) => /^access_token=;/.test(c) && /Max-Age=0/i.test(c)),
+      `${what}: the access token cookie is not cleared: ${answer.setCookies}`);
+  }
+
   // A well-formed exchange code that was never issued: only the store can tell.
   const unknownCode = () => randomBytes(32).toString('base64url');
 
@@ -189,6 +202,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
   step('log in once, with everything up', async () => {
     tokens = await freshLogin(USERS.alice);
     assert.ok(tokens.access_token && tokens.refresh_token, 'access and refresh token cookies');
+    for (let i = 0; i < 2; i += 1) spare.push(await freshLogin());
     await meStillServed(STORE_BOUND_MS, 'everything up');
     // With the store up, an unknown exchange code is a client error, not an outage.
     const answer = await exchange(unknownCode());
@@ -204,6 +218,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
       failsTo(await request('/auth/login?redirect=/app/'), 'store_unavailable', STORE_BOUND_MS, 'GET /auth/login');
       failsTo(await callback.send(), 'store_unavailable', STORE_BOUND_MS, 'GET /auth/callback');
       unavailable(await exchange(unknownCode()), 'store_unavailable', STORE_BOUND_MS, 'POST /auth/exchange');
+      await logoutWithin(HTTP_BOUND_MS, 'POST /auth/logout, Redis frozen');
 
       // A burst of logins: each call holds a libuv thread for at most the store's budget, so
       // the last one waits for at most the waves before it.
@@ -251,6 +266,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
     try {
       failsTo(await callback.send(), 'http_error', HTTP_BOUND_MS, 'GET /auth/callback');
       unavailable(await refresh(), 'http_error', HTTP_BOUND_MS, 'POST /auth/refresh');
+      await logoutWithin(HTTP_BOUND_MS, 'POST /auth/logout, provider frozen');
       // Starting a login needs the store and the discovery document the app already has.
       const login = await request('/auth/login');
       within(login, STORE_BOUND_MS, 'GET /auth/login');
