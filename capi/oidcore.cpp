@@ -307,7 +307,36 @@ oidcore_status oidcore_verifier_new(const char* config_json, size_t config_len, 
   });
 }
 
+oidcore_status oidcore_verifier_new_with_store(const char* config_json, size_t config_len, oidcore_store* store,
+                                               oidcore_verifier** out, oidcore_error* error) {
+  if (out) *out = nullptr;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  if (!config_json) return report(error, oidcore::Status::invalid_argument, "config_json must not be NULL");
+  if (!store || !store->impl) return report(error, oidcore::Status::invalid_argument, "store must not be NULL");
+  return guarded(error, [&] {
+    oidcore::Error err;
+    auto impl = oidcore::Verifier::create(std::string_view(config_json, config_len), store->impl.get(), err);
+    if (!impl) return report(error, err);
+    *out = new oidcore_verifier{std::move(impl)};
+    return ok(error);
+  });
+}
+
 void oidcore_verifier_free(oidcore_verifier* verifier) { delete verifier; }
+
+oidcore_status oidcore_verifier_deny(const oidcore_verifier* verifier, const char* token, size_t token_len,
+                                     int* denied, oidcore_error* error) {
+  if (denied) *denied = 0;
+  if (!verifier || !verifier->impl) return report(error, oidcore::Status::invalid_argument, "verifier must not be NULL");
+  if (!token && token_len) return report(error, oidcore::Status::invalid_argument, "token must not be NULL");
+  return guarded(error, [&] {
+    bool listed = false;
+    if (auto err = verifier->impl->deny(std::string_view(token ? token : "", token_len), listed))
+      return report(error, err);
+    if (denied) *denied = listed ? 1 : 0;
+    return ok(error);
+  });
+}
 
 namespace {
 
@@ -748,6 +777,20 @@ oidcore_status oidcore_rp_logout_url(oidcore_rp* rp, const char* options_json, s
     std::string url;
     if (auto err = rp->impl->logout_url(options, url)) return report(error, err);
     return hand_out(url, out, out_len, error);
+  });
+}
+
+oidcore_status oidcore_rp_logout(oidcore_rp* rp, const char* options_json, size_t options_len, char** out,
+                                 size_t* out_len, oidcore_error* error) {
+  if (auto st = rp_call(rp, out, out_len, error, {{options_json, options_len}})) return st;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return guarded(error, [&] {
+    oidcore::flow::LogoutOptions options;
+    if (auto err = oidcore::flow::parse_logout_options(view(options_json, options_len), options))
+      return report(error, err);
+    oidcore::flow::LogoutResult result;
+    if (auto err = rp->impl->logout(options, result)) return report(error, err);
+    return hand_out(oidcore::flow::logout_result_json(result), out, out_len, error);
   });
 }
 

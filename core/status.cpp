@@ -38,6 +38,7 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"invalid_argument", "an argument is invalid"},
     {"internal", "internal error"},
     {"needs_fetch", "keys must be fetched first: use the blocking call"},
+    {"revoked", "the token's session was ended (logout)"},
 }};
 
 }  // namespace

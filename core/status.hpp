@@ -37,9 +37,11 @@ enum class Status : int {
   // Not a failure: the verification needs the network (a key fetch) and the caller asked
   // not to block. Call the blocking verification (on a worker thread) instead.
   needs_fetch = 25,
+  // A token that verified but whose session was ended (logout put it on the deny list).
+  revoked = 26,
 };
 
-inline constexpr int kStatusCount = 26;
+inline constexpr int kStatusCount = 27;
 
 // Stable string code ("expired") of a status; "internal" for out-of-range values.
 std::string_view status_name(Status s) noexcept;

@@ -80,11 +80,15 @@ typedef enum oidcore_status {
    * needs the network (first fetch, expired keys, unknown kid); call
    * oidcore_verifier_verify() (from a worker thread) for that token, or the same request
    * verification with fetching allowed. */
-  OIDCORE_NEEDS_FETCH = 25
+  OIDCORE_NEEDS_FETCH = 25,
+  /* "revoked": the token verified, but its session was ended: a logout put it (its `sid`,
+   * else its `jti`, else the token itself) on the deny list of a verifier that consults
+   * one ("deny_list"). */
+  OIDCORE_REVOKED = 26
 } oidcore_status;
 
 /* One past the highest status value defined by this header. */
-#define OIDCORE_STATUS_COUNT 26
+#define OIDCORE_STATUS_COUNT 27
 
 /* Size of the message buffer inside oidcore_error, NUL included. Longer messages are cut. */
 #define OIDCORE_ERROR_MESSAGE_SIZE 256
@@ -135,6 +139,9 @@ OIDCORE_API const char *oidcore_crypto_version(void);
  */
 typedef struct oidcore_verifier oidcore_verifier;
 
+/* A store (memory or Redis): see "Stores, login state and exchange codes" below. */
+typedef struct oidcore_store oidcore_store;
+
 /*
  * Creates a verifier from a JSON configuration object (snake_case keys; see the README for
  * every key). An unknown key, a wrong type or an unusable value is OIDCORE_INVALID_CONFIG
@@ -148,8 +155,44 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_new(const char *co
                                                                  oidcore_verifier **out,
                                                                  oidcore_error *error);
 
+/*
+ * Creates a verifier that consults a deny list of ended sessions kept in `store` (see
+ * oidcore_rp_logout()). The configuration must say "deny_list": true (a verifier created by
+ * oidcore_verifier_new() with that key is OIDCORE_INVALID_CONFIG, as is a store given
+ * without it). A token that passes every other check (or comes from the verified-token
+ * cache) is then looked up in the store, one round trip: listed (its `sid`, else its `jti`,
+ * else the token itself), OIDCORE_REVOKED; a store that fails, OIDCORE_STORE_UNAVAILABLE
+ * (fail closed: the token is not accepted). Tokens that fail any other check never reach
+ * the store. oidcore_verifier_verify_cached() (and "allow_fetch": false) does not wait on a
+ * Redis store: it answers OIDCORE_NEEDS_FETCH; a memory store is asked inline. `store` must
+ * outlive the verifier. Otherwise as oidcore_verifier_new().
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_new_with_store(const char *config_json,
+                                                                            size_t config_len,
+                                                                            oidcore_store *store,
+                                                                            oidcore_verifier **out,
+                                                                            oidcore_error *error);
+
 /* Releases a verifier. NULL is accepted. No call on it may still be running. */
 OIDCORE_API void oidcore_verifier_free(oidcore_verifier *verifier);
+
+/*
+ * Ends the session of `token` on the deny list of a verifier made by
+ * oidcore_verifier_new_with_store() (for applications that log out without
+ * oidcore_rp_logout()): the token is verified first, so that a forged one never ends another
+ * user's session; then its session (`sid`, else `jti`, else the token) is listed until its
+ * exp plus the clock tolerance, and every verifier consulting that store refuses it
+ * (OIDCORE_REVOKED). OIDCORE_OK with *denied (when not NULL) = 1 when the session is listed
+ * (now, or already), 0 for a token past its exp (nothing left to refuse). A token that fails
+ * verification: its status (OIDCORE_BAD_SIGNATURE, ...), nothing listed. A verifier without a
+ * deny list: OIDCORE_INVALID_CONFIG. A store that fails: OIDCORE_STORE_UNAVAILABLE. Blocks for
+ * the store's round trips (and a key fetch when needed).
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_deny(const oidcore_verifier *verifier,
+                                                                  const char *token,
+                                                                  size_t token_len,
+                                                                  int *denied,
+                                                                  oidcore_error *error);
 
 /* The outcome of a successful verification: the claims and, when configured, the principal. */
 typedef struct oidcore_result oidcore_result;
@@ -332,9 +375,10 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_provider_inspect(const char
  * or shared by several processes ("redis"). Safe to use from any number of threads at once.
  * Records are kept sealed: the store holds a keyed hash of each state or code as the key
  * and the record encrypted (XChaCha20-Poly1305) under a key derived from that state or
- * code, so whoever reads the store gets neither usable codes nor tokens.
+ * code, so whoever reads the store gets neither usable codes nor tokens. The same store can
+ * hold the deny list of ended sessions (oidcore_rp_logout(), oidcore_verifier_new_with_store()),
+ * whose keys are hashes too.
  */
-typedef struct oidcore_store oidcore_store;
 
 /*
  * Creates a store from a JSON configuration object:
@@ -465,7 +509,8 @@ typedef struct oidcore_rp oidcore_rp;
  * "browser_binding" (default true: every login is tied to the browser that started it),
  * "validate_access_token" (default true: a JWT access token is verified), "access_token_audience",
  * "post_logout_redirect_uri", "state_ttl" (600), "exchange_code_ttl" (60), "discovery_ttl"
- * (3600), "refresh_reuse_window" (2 s, 0..60: see oidcore_rp_refresh), "authorization_params" (extra string parameters such as "prompt"), and the verifier
+ * (3600), "refresh_reuse_window" (2 s, 0..60: see oidcore_rp_refresh), "authorization_params" (extra string parameters such as "prompt"),
+ * "deny_list" (default false: see oidcore_rp_logout; the deny list is kept in `store`), and the verifier
  * keys "algorithms", "clock_tolerance", "principal", "max_age", "min_rsa_bits", "ca_file",
  * "ca_dir", "connect_timeout", "http_timeout", "max_response_bytes", "cache_*",
  * "stale_if_error", "jwks_refetch_interval", "jwks_requests_per_minute", "jwks_retry_interval",
@@ -585,9 +630,43 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_logout_url(oidcore_rp *r
                                                                   oidcore_error *error);
 
 /*
+ * Ends a session, whatever state its tokens are in. `options_json` (NULL/0):
+ *   {"access_token": STR, "refresh_token": STR   (the browser's tokens; null, "" or absent
+ *                                                  = none; expired or junk is fine),
+ *    "id_token_hint": STR, "post_logout_redirect_uri": STR (default from the configuration),
+ *    "state": STR}
+ * In order: the end-session URL is built (client_id, id_token_hint, post_logout_redirect_uri,
+ * state); with "deny_list": true in the configuration, an access token that still verifies
+ * has its session (`sid`, else `jti`, else the token) put on the deny list in the relying
+ * party's store until the token's exp (+ clock tolerance), so that every relying party or
+ * verifier consulting that store refuses it at once (OIDCORE_REVOKED); a token that does not
+ * verify (forged, foreign) lists nothing, an expired one needs nothing; then the refresh token
+ * is revoked at the provider (RFC 7009) when discovery names a revocation_endpoint.
+ * The deny list and the revocation never fail the call: on OIDCORE_OK *out is
+ *   {"logout_url": STR|null (null: the provider has no end_session_endpoint),
+ *    "revoked": BOOL, "denied": BOOL (listed now, or already),
+ *    "revoke_error": ERR|null, "deny_error": ERR|null}
+ * with ERR = {"code","message"[,"idp_error","idp_error_description"]} saying why a step that
+ * had something to do did not happen (e.g. "http_error" when the provider is down,
+ * "invalid_config" when it cannot revoke, "bad_signature" for a forged access token,
+ * "store_unavailable"). The call itself fails only before doing anything: a bad option or
+ * post_logout_redirect_uri (OIDCORE_INVALID_ARGUMENT), provider metadata that cannot be had
+ * (OIDCORE_HTTP_ERROR), an end-session endpoint that is not a URL. Whatever the outcome,
+ * clear the session's cookies.
+ */
+OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_logout(oidcore_rp *rp,
+                                                              const char *options_json,
+                                                              size_t options_len,
+                                                              char **out,
+                                                              size_t *out_len,
+                                                              oidcore_error *error);
+
+/*
  * Verifies an access token (an API request's bearer token) as complete_login does: the
  * provider's keys, its issuer, "access_token_audience". Blocks on the first key fetch.
  * The result always has a principal (the configured mapping, else the default one).
+ * With "deny_list": true, a token whose session was logged out is OIDCORE_REVOKED (and a
+ * store that fails the lookup, OIDCORE_STORE_UNAVAILABLE).
  */
 OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_verify_access_token(oidcore_rp *rp,
                                                                            const char *token,

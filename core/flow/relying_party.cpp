@@ -324,6 +324,8 @@ Error parse_relying_party_config(std::string_view text, RelyingPartyConfig& out)
     } else if (key == "post_logout_redirect_uri") {
       if (auto err = read_string(v, key, out.post_logout_redirect_uri)) return err;
       if (!absolute_http_url(out.post_logout_redirect_uri)) return bad(key, "must be an absolute http(s) URL");
+    } else if (key == "deny_list") {
+      if (v.get_bool().get(out.deny_list)) return bad(key, "must be true or false");
     } else if (key == "state_ttl") {
       if (auto err = read_ttl(v, key, 1, 86400, out.state_ttl)) return err;
     } else if (key == "exchange_code_ttl") {
@@ -491,6 +493,14 @@ Error parse_complete_login_options(std::string_view text, CompleteLoginOptions& 
 Error parse_logout_options(std::string_view text, LogoutOptions& out) {
   json::StrictParser parser;
   return for_each_option(text, parser, [&](std::string_view key, element v) -> Error {
+    if (key == "access_token" || key == "refresh_token") {
+      // The browser's cookies as they are: null, empty or absent all mean "none".
+      std::optional<std::string>& slot = key == "access_token" ? out.access_token : out.refresh_token;
+      if (v.is_null()) return {};
+      if (auto err = option_string(v, key, slot, true)) return err;
+      if (slot->empty()) slot.reset();
+      return {};
+    }
     if (key == "id_token_hint") return option_string(v, key, out.id_token_hint);
     if (key == "post_logout_redirect_uri") return option_string(v, key, out.post_logout_redirect_uri);
     if (key == "state") return option_string(v, key, out.state);
@@ -514,6 +524,32 @@ std::string token_set_json(const TokenSet& t) {
   append_member(o, "claims", t.id_claims.empty() ? "null" : t.id_claims);
   append_member(o, "access_claims", t.access_claims.empty() ? "null" : t.access_claims);
   append_member(o, "principal", t.principal.empty() ? "null" : t.principal);
+  return o + "}";
+}
+
+namespace {
+
+std::string error_json(const Error& e) {
+  if (!e) return "null";
+  std::string o = "{";
+  append_member(o, "code", json_string(status_name(e.status)));
+  append_member(o, "message", json_string(e.message.empty() ? status_message(e.status) : e.message));
+  if (!e.idp_error.empty()) {
+    append_member(o, "idp_error", json_string(e.idp_error));
+    append_member(o, "idp_error_description", json_string(e.idp_error_description));
+  }
+  return o + "}";
+}
+
+}  // namespace
+
+std::string logout_result_json(const LogoutResult& r) {
+  std::string o = "{";
+  append_member(o, "logout_url", r.logout_url.empty() ? "null" : json_string(r.logout_url));
+  append_member(o, "revoked", r.revoked ? "true" : "false");
+  append_member(o, "denied", r.denied ? "true" : "false");
+  append_member(o, "revoke_error", error_json(r.revoke_error));
+  append_member(o, "deny_error", error_json(r.deny_error));
   return o + "}";
 }
 
@@ -592,6 +628,12 @@ Error RelyingParty::build_provider(const jwks::ProviderMetadata& meta, const std
   VerifierConfig id_config, access_config;
   if (auto err = parse_verifier_config(id_json, id_config)) return err;
   if (auto err = parse_verifier_config(access_json, access_config)) return err;
+  if (config_.deny_list) {
+    // Only access tokens are refused once their session ended; the ID token is checked at
+    // the login itself, before any logout of that session can have happened.
+    access_config.deny_list = true;
+    access_config.deny_store = &store_;
+  }
   if (config_.hs256_client_secret) {
     p->id_verifier = std::make_unique<Verifier>(std::move(id_config));
     p->access_verifier = std::make_unique<Verifier>(std::move(access_config));
@@ -988,18 +1030,34 @@ Error RelyingParty::revoke(std::string_view token, std::string_view token_type_h
     return Error(Status::invalid_argument, "token_type_hint must be \"access_token\" or \"refresh_token\"");
   std::shared_ptr<const Provider> p;
   if (auto err = provider(p)) return err;
-  if (p->meta.revocation_endpoint.empty())
+  return revoke_with(*p, token, token_type_hint);
+}
+
+Error RelyingParty::revoke_with(const Provider& p, std::string_view token, std::string_view token_type_hint) {
+  if (p.meta.revocation_endpoint.empty())
     return Error(Status::invalid_config, "the provider advertises no revocation_endpoint");
   Params params = {{"token", std::string(token)}};
   if (!token_type_hint.empty()) params.emplace_back("token_type_hint", std::string(token_type_hint));
   http::HttpResponse resp;
-  if (auto err = post_form(p->meta.revocation_endpoint, std::move(params), resp)) {
+  if (auto err = post_form(p.meta.revocation_endpoint, std::move(params), resp)) {
     err.message = "revocation endpoint: " + err.message;
     return err;
   }
   // RFC 7009 §2.2: 200 whether or not the token was valid.
   if (resp.status != 200) return endpoint_failure("the revocation endpoint", resp);
   return {};
+}
+
+Error RelyingParty::end_session_url(const Provider& p, const LogoutOptions& options, std::string& url) const {
+  const std::string& after =
+      options.post_logout_redirect_uri ? *options.post_logout_redirect_uri : config_.post_logout_redirect_uri;
+  if (p.meta.end_session_endpoint.empty())
+    return Error(Status::invalid_config, "the provider advertises no end_session_endpoint");
+  Params params = {{"client_id", config_.client_id}};
+  if (options.id_token_hint) params.emplace_back("id_token_hint", *options.id_token_hint);
+  if (!after.empty()) params.emplace_back("post_logout_redirect_uri", after);
+  if (options.state) params.emplace_back("state", *options.state);
+  return append_query(p.meta.end_session_endpoint, params, url);
 }
 
 Error RelyingParty::logout_url(const LogoutOptions& options, std::string& url) {
@@ -1009,13 +1067,47 @@ Error RelyingParty::logout_url(const LogoutOptions& options, std::string& url) {
     return bad_arg("post_logout_redirect_uri", "must be an absolute http(s) URL");
   std::shared_ptr<const Provider> p;
   if (auto err = provider(p)) return err;
-  if (p->meta.end_session_endpoint.empty())
-    return Error(Status::invalid_config, "the provider advertises no end_session_endpoint");
-  Params params = {{"client_id", config_.client_id}};
-  if (options.id_token_hint) params.emplace_back("id_token_hint", *options.id_token_hint);
-  if (!after.empty()) params.emplace_back("post_logout_redirect_uri", after);
-  if (options.state) params.emplace_back("state", *options.state);
-  return append_query(p->meta.end_session_endpoint, params, url);
+  return end_session_url(*p, options, url);
+}
+
+Error RelyingParty::logout(const LogoutOptions& options, LogoutResult& out) {
+  out = LogoutResult{};
+  const std::string& after =
+      options.post_logout_redirect_uri ? *options.post_logout_redirect_uri : config_.post_logout_redirect_uri;
+  if (!after.empty() && !absolute_http_url(after))
+    return bad_arg("post_logout_redirect_uri", "must be an absolute http(s) URL");
+  std::shared_ptr<const Provider> p;
+  if (auto err = provider(p)) return err;
+  // The URL first: it has no side effect, so a failure here leaves nothing half done.
+  if (!p->meta.end_session_endpoint.empty()) {
+    if (auto err = end_session_url(*p, options, out.logout_url)) return err;
+  }
+
+  // The deny list: only for a token that verifies (a forged or foreign token cannot end
+  // another user's session), and only while it could still be accepted.
+  if (config_.deny_list && options.access_token) {
+    // Listed now or by an earlier logout: denied. Past exp (and the clock tolerance): no
+    // verifier accepts it any more, nothing to list.
+    const std::string& token = *options.access_token;
+    Error err = token.size() > kMaxTokenArgumentBytes ? Error(Status::too_large, "the access token is over 64 KiB")
+                                                      : p->access_verifier->deny(token, out.denied);
+    if (err) {
+      err.message = "access token: " + err.message;
+      out.deny_error = std::move(err);
+    }
+  }
+
+  // The refresh token, at the provider. A failure is reported, never a reason to keep the
+  // session on this side.
+  if (options.refresh_token) {
+    const std::string& token = *options.refresh_token;
+    if (token.size() > kMaxTokenArgumentBytes)
+      out.revoke_error = Error(Status::too_large, "the refresh token is over 64 KiB");
+    else
+      out.revoke_error = revoke_with(*p, token, "refresh_token");
+    out.revoked = !out.revoke_error;
+  }
+  return {};
 }
 
 }  // namespace oidcore::flow

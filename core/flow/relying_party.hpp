@@ -4,7 +4,8 @@
 // consumes that state exactly once, exchanges the code at the token endpoint and validates
 // the ID token (and a JWT access token); refresh() runs the refresh grant with one call to
 // the provider per refresh token however many callers ask at once; userinfo(), revoke() and
-// logout_url() cover the rest. Server-to-server calls go to the internal URL when one is
+// logout() cover the rest: logout() ends a session for good (deny list, revocation, the
+// provider's end-session URL). Server-to-server calls go to the internal URL when one is
 // configured, while browser-facing URLs and token checks use the public issuer.
 //
 // Thread-safe: one RelyingParty serves any number of threads.
@@ -52,6 +53,11 @@ struct RelyingPartyConfig {
   bool browser_binding = true;
   std::vector<std::string> access_token_audience;  // empty: the client id
   std::string post_logout_redirect_uri;          // default for logout_url()
+  // The deny list of ended sessions (verifier/deny_list.hpp), kept in the relying party's
+  // store: logout() lists the session of a still-valid access token, and
+  // verify_access_token() refuses listed tokens (Status::revoked) at the cost of one store
+  // lookup per verification. Off by default.
+  bool deny_list = false;
   int64_t state_ttl = 600;
   int64_t exchange_code_ttl = 60;
   int64_t discovery_ttl = 3600;  // provider metadata is fetched again after this long
@@ -135,9 +141,23 @@ struct LoginResult {
 };
 
 struct LogoutOptions {
+  // The session's tokens, as the browser still holds them: any of them may be missing,
+  // expired or junk without stopping the logout. (Empty strings count as missing.)
+  std::optional<std::string> access_token;   // listed on the deny list when it is still valid
+  std::optional<std::string> refresh_token;  // revoked at the provider when it can revoke
   std::optional<std::string> id_token_hint;
   std::optional<std::string> post_logout_redirect_uri;
   std::optional<std::string> state;
+};
+
+// What logout() did. Each step that did not happen says why in its error (left OK when
+// there was nothing to do: no token given, deny list off, a token already expired).
+struct LogoutResult {
+  std::string logout_url;  // the end-session URL; empty when the provider has none
+  bool revoked = false;    // the provider accepted the revocation of the refresh token
+  bool denied = false;     // the session is on the deny list (now, or already was)
+  Error revoke_error;      // e.g. http_error, idp_error, or invalid_config: no revocation_endpoint
+  Error deny_error;        // e.g. bad_signature (a token that is not the provider's), store_unavailable
 };
 
 // The per-call options as the C ABI takes them (JSON objects; empty text = defaults).
@@ -149,6 +169,9 @@ struct LogoutOptions {
 // JSON forms handed out by the C ABI.
 std::string token_set_json(const TokenSet& t);
 std::string login_result_json(const LoginResult& r);
+// {"logout_url":STR|null,"revoked":BOOL,"denied":BOOL,"revoke_error":ERR|null,
+//  "deny_error":ERR|null}, ERR = {"code","message","idp_error"?,"idp_error_description"?}.
+std::string logout_result_json(const LogoutResult& r);
 
 class RelyingParty {
  public:
@@ -163,6 +186,15 @@ class RelyingParty {
   [[nodiscard]] Error userinfo(std::string_view access_token, std::string& claims_json);
   [[nodiscard]] Error revoke(std::string_view token, std::string_view token_type_hint);
   [[nodiscard]] Error logout_url(const LogoutOptions& options, std::string& url);
+  // Ends a session: builds the end-session URL (client_id, id_token_hint,
+  // post_logout_redirect_uri, state), then, with "deny_list", puts the session of the
+  // access token on the deny list until the token's exp (only a token that verifies: a
+  // forged one cannot end someone else's session), then revokes the refresh token when the
+  // provider has a revocation endpoint. Those two steps never fail the call: their outcome
+  // is in `out`. The call fails only before doing anything: a bad post_logout_redirect_uri
+  // (invalid_argument), a provider that cannot be reached for its metadata, or an
+  // end-session endpoint that is not a URL.
+  [[nodiscard]] Error logout(const LogoutOptions& options, LogoutResult& out);
   // Verifies an access token as complete_login() does (for API requests). With
   // `allow_fetch` false nothing touches the network: Status::needs_fetch when the provider's
   // metadata (not fetched yet, or past discovery_ttl) or its keys must be fetched first.
@@ -200,6 +232,8 @@ class RelyingParty {
                   http::HttpResponse& resp);
   Error validate_tokens(const Provider& p, const std::string* nonce, TokenSet& out) const;
   Error do_refresh(std::string_view refresh_token, TokenSet& out);
+  Error end_session_url(const Provider& p, const LogoutOptions& options, std::string& url) const;
+  Error revoke_with(const Provider& p, std::string_view token, std::string_view token_type_hint);
 
   RelyingPartyConfig config_;
   std::vector<ConfigWarning> warnings_;

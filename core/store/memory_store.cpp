@@ -143,6 +143,24 @@ Error MemoryStore::take(std::string_view key, std::string& value) {
   return {};
 }
 
+Error MemoryStore::get(std::string_view key, std::string& value) {
+  value.clear();
+  std::string full_key = config_.key_prefix;
+  full_key += key;
+  Shard& shard = shard_for(full_key);
+  std::lock_guard lock(shard.mutex);
+  const int64_t t = now();
+  reclaim_locked(shard, t, kReclaimPerOperation);
+  auto it = shard.entries.find(full_key);
+  if (it == shard.entries.end()) return Error(Status::not_found, "no such entry");
+  if (t >= it->second.expires_at) {
+    erase_locked(shard, it);
+    return Error(Status::not_found, "no such entry");
+  }
+  value = it->second.value;
+  return {};
+}
+
 void MemoryStore::for_each_entry(const std::function<void(std::string_view, std::string_view)>& visit) const {
   const int64_t t = now();
   for (const auto& shard : shards_) {

@@ -42,7 +42,9 @@ class MemoryStore final : public Store {
   [[nodiscard]] Error put(std::string_view key, std::string_view value, int64_t ttl_seconds, bool only_if_absent,
                           PutResult& result) override;
   [[nodiscard]] Error take(std::string_view key, std::string& value) override;
+  [[nodiscard]] Error get(std::string_view key, std::string& value) override;
   std::string_view kind() const noexcept override { return "memory"; }
+  bool remote() const noexcept override { return false; }
 
   // Entries currently held (expired ones not yet reclaimed included).
   size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }

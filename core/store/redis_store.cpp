@@ -1,7 +1,7 @@
 // Redis store over hiredis (synchronous contexts).
 //
 // Wire usage: put is one `SET <prefix+key> <value> EX <ttl> [NX]`, take is one
-// `GETDEL <prefix+key>`; against servers older than 6.2 (no GETDEL) take is one
+// `GETDEL <prefix+key>`, get is one `GET <prefix+key>`; against servers older than 6.2 (no GETDEL) take is one
 // `EVAL <GET+DEL script> 1 <prefix+key>`, which Redis runs atomically. Every call is one write
 // and one read on one connection: no MULTI, no WATCH, no second round trip.
 //
@@ -542,6 +542,32 @@ class RedisStore final : public Store {
       return Error(Status::not_found, "no such entry: absent, expired or already taken");
     }
     return reply_failure(r, what);
+  }
+
+  Error get(std::string_view key, std::string& value) override {
+    value.clear();
+    const TimePoint deadline = SteadyClock::now() + to_duration(command_timeout_);
+    Lease lease(*this);
+    if (Error e = acquire(lease, deadline)) return e;
+    std::string wire;
+    wire.reserve(prefix_.size() + key.size() + 32);
+    CommandWriter w(wire);
+    w.begin(2);
+    w.arg("GET");
+    w.arg2(prefix_, key);
+    ReplyPtr reply;
+    if (Error e = command(lease, wire, reply, "GET")) return e;
+    const redisReply* r = reply.get();
+    if (r->type == REDIS_REPLY_STRING) {
+      value.assign(r->str, r->len);
+      lease.healthy = true;
+      return {};
+    }
+    if (r->type == REDIS_REPLY_NIL) {
+      lease.healthy = true;
+      return Error(Status::not_found, "no such entry: absent or expired");
+    }
+    return reply_failure(r, "GET");
   }
 
   std::string_view kind() const noexcept override { return "redis"; }

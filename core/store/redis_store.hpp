@@ -1,5 +1,5 @@
 // Redis store over hiredis: one SET ... EX ... [NX] per put, one GETDEL per take (with an
-// atomic fallback for servers older than 6.2), a bounded connection pool, connect and
+// atomic fallback for servers older than 6.2), one GET per get, a bounded connection pool, connect and
 // command timeouts, automatic reconnect.
 #pragma once
 

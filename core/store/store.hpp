@@ -1,5 +1,6 @@
-// The one small interface the login flow needs from a store: put with a TTL, and take =
-// atomic get-and-delete. Implementations: memory_store (one process) and redis_store.
+// The one small interface the login flow needs from a store: put with a TTL, take = atomic
+// get-and-delete, and get (a read that leaves the entry, for the deny list of ended
+// sessions). Implementations: memory_store (one process) and redis_store.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +34,18 @@ class Store {
   // that failed may still land, so a retried put with only_if_absent can report `exists`.
   [[nodiscard]] virtual Error take(std::string_view key, std::string& value) = 0;
 
+  // Returns the entry and leaves it in place (one round trip). Absent or expired:
+  // Status::not_found (an expired entry is never returned). Unreachable store:
+  // Status::store_unavailable, and nothing may be concluded about the entry.
+  [[nodiscard]] virtual Error get(std::string_view key, std::string& value) = 0;
+
   // "memory" or "redis", for diagnostics.
   virtual std::string_view kind() const noexcept = 0;
+
+  // Whether a call can wait on the network (a server's round trip, up to its timeouts).
+  // False only for stores held in this process, whose calls never block for long: callers
+  // that must not block (a binding's event loop) then use them inline.
+  virtual bool remote() const noexcept { return true; }
 };
 
 // Seconds since some fixed point; injectable so tests can move time.

@@ -8,6 +8,7 @@
 #include "jose/jws.hpp"
 #include "jose/signature.hpp"
 #include "json/strict_json.hpp"
+#include "verifier/deny_list.hpp"
 
 namespace oidcore {
 
@@ -27,9 +28,22 @@ Verifier::Verifier(VerifierConfig config, std::shared_ptr<jwks::KeyCache> shared
 }
 
 std::unique_ptr<Verifier> Verifier::create(std::string_view config_json, Error& error) {
+  return create(config_json, nullptr, error);
+}
+
+std::unique_ptr<Verifier> Verifier::create(std::string_view config_json, store::Store* deny_store, Error& error) {
   VerifierConfig config;
   error = parse_verifier_config(config_json, config);
   if (error) return nullptr;
+  if (config.deny_list && !deny_store) {
+    error = Error(Status::invalid_config, "\"deny_list\" needs a store to consult (create the verifier with one)");
+    return nullptr;
+  }
+  if (deny_store && !config.deny_list) {
+    error = Error(Status::invalid_config, "a deny-list store was given but \"deny_list\" is not true");
+    return nullptr;
+  }
+  config.deny_store = deny_store;
   return std::make_unique<Verifier>(std::move(config));
 }
 
@@ -79,6 +93,7 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
   const bool cacheable = token_cache_ && !options.nonce;
   // Remote keys: one snapshot for the cache check and the verification below.
   std::shared_ptr<const jwks::KeySnapshot> snap;
+  bool cached = false;
   if (cacheable) {
     uint64_t generation = 0;
     bool keys_current = true;
@@ -92,15 +107,42 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
         token_cache_->lookup(token, now(), generation, out.claims, out.principal, alg, out.kid)) {
       out.alg = static_cast<jose::Alg>(alg);
       out.key_generation = generation;
-      counters_[static_cast<int>(Status::ok)].fetch_add(1, std::memory_order_relaxed);
-      return {};
+      cached = true;
     }
   }
-  Error err = verify_impl(token, out, options, std::move(snap));
-  if (!err && cacheable) token_cache_->insert(token, out, cache_window(out.claims, config_.claims), out.key_generation);
+  Error err;
+  if (!cached) {
+    err = verify_impl(token, out, options, std::move(snap));
+    if (!err && cacheable) token_cache_->insert(token, out, cache_window(out.claims, config_.claims), out.key_generation);
+  }
+  // The deny list last, for cached answers too: junk never costs a store round trip, and a
+  // session ended after its token was cached is refused all the same.
+  if (!err && config_.deny_store) err = check_deny_list(token, out, options);
   // "needs fetch" is not an outcome: the same token comes back through the blocking call.
   if (err.status != Status::needs_fetch) counters_[static_cast<int>(err.status)].fetch_add(1, std::memory_order_relaxed);
   return err;
+}
+
+Error Verifier::deny(std::string_view token, bool& denied) const {
+  denied = false;
+  if (!config_.deny_store)
+    return Error(Status::invalid_config, "this verifier has no deny list (\"deny_list\": true with a store)");
+  VerifiedToken verified;
+  Error err = verify(token, verified);
+  if (err.status == Status::revoked) {
+    denied = true;
+    return {};
+  }
+  if (err.status == Status::expired) return {};
+  if (err) return err;
+  return deny_list::add(*config_.deny_store, verified.claims, token, now(), config_.claims.clock_tolerance, denied);
+}
+
+Error Verifier::check_deny_list(std::string_view token, const VerifiedToken& verified,
+                                const VerifyOptions& options) const {
+  // A caller that must not block (an event loop) does not wait on a store's round trip.
+  if (!options.allow_fetch && config_.deny_store->remote()) return Error(Status::needs_fetch, "");
+  return deny_list::check(*config_.deny_store, verified.claims, token);
 }
 
 Error Verifier::keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const {

@@ -19,6 +19,7 @@
 #include "jose/signature.hpp"
 #include "jwks/jwks_cache.hpp"
 #include "status.hpp"
+#include "store/store.hpp"
 #include "verifier/token_cache.hpp"
 
 namespace oidcore {
@@ -40,6 +41,12 @@ struct VerifierConfig {
   bool discovery = false;
   http::HttpOptions http;
   jwks::CacheOptions cache;
+  // The deny list of ended sessions (verifier/deny_list.hpp): off unless configured
+  // ("deny_list": true), and then only with a store to consult, given beside the JSON
+  // (Verifier::create with a store; a relying party passes its own). A token that passed
+  // every other check costs one store lookup.
+  bool deny_list = false;
+  store::Store* deny_store = nullptr;  // not owned; outlives the verifier
   bool remote() const { return discovery || !jwks_uri.empty(); }
 };
 
@@ -74,14 +81,29 @@ struct VerifierStats {
 class Verifier {
  public:
   static std::unique_ptr<Verifier> create(std::string_view config_json, Error& error);
+  // With the store of the deny list ("deny_list": true in the configuration, which needs
+  // it; a store without that option is refused too, so that neither is half-configured).
+  // `deny_store` must outlive the verifier.
+  static std::unique_ptr<Verifier> create(std::string_view config_json, store::Store* deny_store, Error& error);
   explicit Verifier(VerifierConfig config);
   // A verifier whose remote keys come from `shared_keys` (a cache several verifiers of one
   // provider share: one fetch serves them all) instead of a cache of its own. `config` must
   // name a remote key source.
   Verifier(VerifierConfig config, std::shared_ptr<jwks::KeyCache> shared_keys);
 
-  // Verifies `token`; fills `out` on success. Thread-safe.
+  // Verifies `token`; fills `out` on success. Thread-safe. With a deny list, a token that
+  // passed every check (or came from the verified-token cache) is then looked up in the
+  // store: listed, Status::revoked; store failure, Status::store_unavailable. With
+  // `allow_fetch` false and a store that can block (Redis), the lookup is not made and the
+  // answer is Status::needs_fetch.
   [[nodiscard]] Error verify(std::string_view token, VerifiedToken& out, const VerifyOptions& options = {}) const;
+
+  // Ends the session of `token` (logout): when the token verifies, its session goes on the
+  // deny list until exp + clock tolerance and `denied` is true (also when an earlier logout
+  // listed it already). A token past its exp lists nothing (`denied` false, OK: no verifier
+  // accepts it any more); any other failure of the token is returned as it is, so that a
+  // forged token never ends someone else's session. Without a deny list: invalid_config.
+  [[nodiscard]] Error deny(std::string_view token, bool& denied) const;
 
   const VerifierConfig& config() const noexcept { return config_; }
 
@@ -101,6 +123,8 @@ class Verifier {
   // `snap`: the remote key snapshot already taken by the caller, or null.
   Error verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options,
                     std::shared_ptr<const jwks::KeySnapshot> snap) const;
+  // The deny-list lookup of a token that verified.
+  Error check_deny_list(std::string_view token, const VerifiedToken& verified, const VerifyOptions& options) const;
   // Fills `snap` (taking one when it is null) with usable keys, fetching when allowed.
   Error keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const;
 

@@ -176,13 +176,14 @@ static const char *const expected_names[] = {
     "key_not_found", "bad_signature", "expired",          "not_yet_valid",   "issued_in_future",
     "bad_issuer",   "bad_audience",  "bad_type",         "bad_nonce",       "too_old",
     "missing_claim", "jwks_unavailable", "http_error",   "idp_error",       "store_unavailable",
-    "not_found",    "unsafe_redirect", "invalid_config", "invalid_argument", "internal", "needs_fetch"};
+    "not_found",    "unsafe_redirect", "invalid_config", "invalid_argument", "internal", "needs_fetch",
+    "revoked"};
 
 static void test_status_table(void) {
   int i, j;
   CHECK(sizeof expected_names / sizeof expected_names[0] == OIDCORE_STATUS_COUNT);
   CHECK(OIDCORE_OK == 0);
-  CHECK(OIDCORE_NEEDS_FETCH == OIDCORE_STATUS_COUNT - 1);
+  CHECK(OIDCORE_NEEDS_FETCH == 25 && OIDCORE_REVOKED == 26 && OIDCORE_REVOKED == OIDCORE_STATUS_COUNT - 1);
   /* A sample of the numeric values that are part of the ABI. */
   CHECK(OIDCORE_MALFORMED == 1 && OIDCORE_BAD_SIGNATURE == 6 && OIDCORE_EXPIRED == 7 && OIDCORE_BAD_AUDIENCE == 11);
   CHECK(OIDCORE_INVALID_CONFIG == 22 && OIDCORE_INVALID_ARGUMENT == 23);
@@ -1297,6 +1298,26 @@ static void test_relying_party(void) {
   CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"post_logout_redirect_uri\":\"javascript:x\"}"), &out, &out_len, &err),
                OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"unknown\":1}"), &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  /* Logout: caller mistakes first, then a provider nobody serves (nothing can be done). */
+  CHECK_STATUS(oidcore_rp_logout(NULL, NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_logout(rp, NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_logout(rp, NULL, 2, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_logout(rp, LIT("{\"post_logout_redirect_uri\":\"//evil.com\"}"), &out, &out_len, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_logout(rp, LIT("{\"refresh_token\":5}"), &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "refresh_token"));
+  CHECK_STATUS(oidcore_rp_logout(rp, LIT("{\"acces_token\":\"x\"}"), &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_rp_logout(rp, LIT("{\"access_token\":null,\"refresh_token\":\"\"}"), &out, &out_len, &err),
+               OIDCORE_HTTP_ERROR);
+  CHECK(out == NULL && out_len == 0);
+  {
+    oidcore_rp *bad = NULL;
+    static const char bad_deny[] =
+        "{\"issuer\":\"http://127.0.0.1:9/application/o/app/\",\"client_id\":\"app\",\"client_secret\":\"s\","
+        "\"redirect_uri\":\"http://127.0.0.1:3000/cb\",\"deny_list\":\"on\"}";
+    CHECK_STATUS(oidcore_rp_new(LIT(bad_deny), store, &bad, &err), OIDCORE_INVALID_CONFIG);
+    CHECK(bad == NULL && contains(err.message, "deny_list"));
+  }
   CHECK_STATUS(oidcore_rp_verify_access_token(rp, LIT("x"), NULL, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_verify_access_token(NULL, LIT("x"), &res, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK(res == NULL);
@@ -1305,6 +1326,113 @@ static void test_relying_party(void) {
   oidcore_rp_free(rp);
   oidcore_rp_free(NULL);
   oidcore_store_free(store);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Deny list: a logged-out token is refused by every verifier sharing the store          */
+/* ------------------------------------------------------------------------------------ */
+
+/* A verifier for the samples consulting the deny list in `store`. */
+static oidcore_status make_deny_verifier(const char *extra, oidcore_store *store, oidcore_verifier **out,
+                                         oidcore_error *err) {
+  char config[8192];
+  int n = snprintf(config, sizeof config,
+                   "{\"jwks_file\":\"%s/jwks.json\",\"issuer\":\"%s\",\"audience\":\"%s\"%s%s}", sample_dir, issuer,
+                   audience, extra[0] ? "," : "", extra);
+  if (n < 0 || (size_t)n >= sizeof config) exit(2);
+  return oidcore_verifier_new_with_store(config, (size_t)n, store, out, err);
+}
+
+static void test_deny_list(void) {
+  oidcore_error err;
+  oidcore_store *store = NULL, *other_store = NULL;
+  oidcore_verifier *a = NULL, *b = NULL, *plain = NULL, *elsewhere = NULL;
+  oidcore_result *r = NULL;
+  size_t len = 0, len2 = 0;
+  char *token = read_file("rs256.jwt", &len);
+  char *token2 = read_file("es256.jwt", &len2);
+  int denied = -1;
+
+  CHECK_STATUS(oidcore_store_new(LIT("{}"), &store, &err), OIDCORE_OK);
+  CHECK_STATUS(oidcore_store_new(LIT("{}"), &other_store, &err), OIDCORE_OK);
+  /* Never half configured: the option needs a store and a store needs the option. */
+  CHECK_STATUS(make_verifier("\"deny_list\":true", &a, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(a == NULL && contains(err.message, "deny_list"));
+  CHECK_STATUS(make_deny_verifier("", store, &a, &err), OIDCORE_INVALID_CONFIG);
+  CHECK(a == NULL && contains(err.message, "deny_list"));
+  CHECK_STATUS(make_deny_verifier("\"deny_list\":\"yes\"", store, &a, &err), OIDCORE_INVALID_CONFIG);
+  CHECK_STATUS(make_deny_verifier("\"deny_list\":true", NULL, &a, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_new_with_store(NULL, 0, store, &a, &err), OIDCORE_INVALID_ARGUMENT);
+
+  CHECK_STATUS(make_deny_verifier("\"deny_list\":true", store, &a, &err), OIDCORE_OK);
+  CHECK_STATUS(make_deny_verifier("\"deny_list\":true", store, &b, &err), OIDCORE_OK);
+  CHECK_STATUS(make_deny_verifier("\"deny_list\":true", other_store, &elsewhere, &err), OIDCORE_OK);
+  CHECK_STATUS(make_verifier("", &plain, &err), OIDCORE_OK);
+  if (!a || !b || !plain || !elsewhere || !token || !token2) goto done;
+
+  /* Verified twice by b: the second answer comes from its verified-token cache. */
+  CHECK_STATUS(oidcore_verifier_verify(b, token, len, &r, &err), OIDCORE_OK);
+  oidcore_result_free(r);
+  r = NULL;
+  CHECK_STATUS(oidcore_verifier_verify(b, token, len, &r, &err), OIDCORE_OK);
+  oidcore_result_free(r);
+  r = NULL;
+
+  /* A forged token lists nothing and says why. */
+  {
+    char *forged = (char *)malloc(len + 1);
+    memcpy(forged, token, len + 1);
+    forged[len - 3] = forged[len - 3] == 'A' ? 'B' : 'A';
+    CHECK_STATUS(oidcore_verifier_deny(a, forged, len, &denied, &err), OIDCORE_BAD_SIGNATURE);
+    CHECK(denied == 0);
+    free(forged);
+  }
+  CHECK_STATUS(oidcore_verifier_deny(plain, token, len, &denied, &err), OIDCORE_INVALID_CONFIG);
+  CHECK_STATUS(oidcore_verifier_deny(NULL, token, len, &denied, &err), OIDCORE_INVALID_ARGUMENT);
+  CHECK_STATUS(oidcore_verifier_verify(b, token, len, &r, &err), OIDCORE_OK);
+  oidcore_result_free(r);
+  r = NULL;
+
+  /* Logged out through a: refused by a and by b (from b's cache too), inline for a memory
+   * store; not by a verifier without the deny list, nor by one on another store. */
+  CHECK_STATUS(oidcore_verifier_deny(a, token, len, &denied, &err), OIDCORE_OK);
+  CHECK(denied == 1);
+  CHECK_STATUS(oidcore_verifier_verify(a, token, len, &r, &err), OIDCORE_REVOKED);
+  CHECK(r == NULL && strcmp(oidcore_status_name(err.status), "revoked") == 0);
+  CHECK_STATUS(oidcore_verifier_verify(b, token, len, &r, &err), OIDCORE_REVOKED);
+  CHECK_STATUS(oidcore_verifier_verify_cached(b, token, len, &r, &err), OIDCORE_REVOKED);
+  CHECK(r == NULL);
+  CHECK_STATUS(oidcore_verifier_verify(plain, token, len, &r, &err), OIDCORE_OK);
+  oidcore_result_free(r);
+  r = NULL;
+  CHECK_STATUS(oidcore_verifier_verify(elsewhere, token, len, &r, &err), OIDCORE_OK);
+  oidcore_result_free(r);
+  r = NULL;
+  /* Another session is not touched; a second logout of the same one is fine. */
+  CHECK_STATUS(oidcore_verifier_verify(b, token2, len2, &r, &err), OIDCORE_OK);
+  oidcore_result_free(r);
+  r = NULL;
+  denied = 0;
+  CHECK_STATUS(oidcore_verifier_deny(b, token, len, &denied, &err), OIDCORE_OK);
+  CHECK(denied == 1);
+  CHECK_STATUS(oidcore_verifier_deny(b, token, len, NULL, &err), OIDCORE_OK);
+  /* The counters name the outcome. */
+  {
+    char *stats = NULL;
+    CHECK_STATUS(oidcore_verifier_stats(b, &stats, NULL, &err), OIDCORE_OK);
+    CHECK(stats != NULL && contains(stats, "\"revoked\":"));
+    oidcore_string_free(stats);
+  }
+
+done:
+  free(token);
+  free(token2);
+  oidcore_verifier_free(a);
+  oidcore_verifier_free(b);
+  oidcore_verifier_free(plain);
+  oidcore_verifier_free(elsewhere);
+  oidcore_store_free(store);
+  oidcore_store_free(other_store);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1482,6 +1610,7 @@ int main(int argc, char **argv) {
   test_web_redirect();
   test_web_tokens();
   test_relying_party();
+  test_deny_list();
   test_request_verification();
 
   if (failures) {

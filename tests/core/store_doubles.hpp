@@ -44,10 +44,16 @@ class UnreachableStore final : public store::Store {
     value = "must not be used";
     return Error(Status::store_unavailable, "connection refused");
   }
+  Error get(std::string_view, std::string& value) override {
+    ++gets;
+    value = "must not be used";
+    return Error(Status::store_unavailable, "connection refused");
+  }
   std::string_view kind() const noexcept override { return "unreachable"; }
 
   std::atomic<int> puts{0};
   std::atomic<int> takes{0};
+  std::atomic<int> gets{0};
 };
 
 // Forwards to another store, counting calls; can be told to fail, or to answer `exists`
@@ -81,12 +87,21 @@ class ProbeStore final : public store::Store {
     if (fail_takes) return Error(Status::store_unavailable, "timed out");
     return inner_.take(key, value);
   }
+  Error get(std::string_view key, std::string& value) override {
+    ++gets;
+    if (fail_gets) return Error(Status::store_unavailable, "timed out");
+    return inner_.get(key, value);
+  }
   std::string_view kind() const noexcept override { return "probe"; }
+  bool remote() const noexcept override { return remote_answer; }
 
   std::atomic<int> puts{0};
   std::atomic<int> takes{0};
+  std::atomic<int> gets{0};
   std::atomic<bool> fail_puts{false};
   std::atomic<bool> fail_takes{false};
+  std::atomic<bool> fail_gets{false};
+  bool remote_answer = false;  // what remote() says (a test may act as a Redis store)
   std::atomic<int> exists_answers{0};
   std::mutex mutex_;
   std::vector<std::pair<std::string, std::string>> written;

@@ -245,3 +245,48 @@ TEST(StoreMemory, BoundHoldsUnderConcurrentPuts) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(StoreMemory, GetLeavesTheEntryAndHonoursItsTtl) {
+  ManualClock clock;
+  auto store = make_store(clock);
+  EXPECT_FALSE(store->remote()) << "an in-process store never blocks on the network";
+  ASSERT_TRUE(put(*store, "k", std::string("v\0w", 3), 5, false).ok());
+  std::string value;
+  // Read as often as wanted: the entry stays.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store->get("k", value).ok());
+    EXPECT_EQ(value, std::string("v\0w", 3));
+  }
+  EXPECT_EQ(store->size(), 1u);
+  EXPECT_EQ(store->get("never", value).status, Status::not_found);
+  EXPECT_TRUE(value.empty());
+  // Live up to the second before its TTL, never at or after it, and then reclaimed.
+  clock.advance(4);
+  EXPECT_TRUE(store->get("k", value).ok());
+  clock.advance(1);
+  value = "stale";
+  EXPECT_EQ(store->get("k", value).status, Status::not_found);
+  EXPECT_TRUE(value.empty());
+  EXPECT_EQ(store->size(), 0u);
+  // A take after gets still takes it exactly once.
+  ASSERT_TRUE(put(*store, "t", "x", 5, false).ok());
+  ASSERT_TRUE(store->get("t", value).ok());
+  ASSERT_TRUE(store->take("t", value).ok());
+  EXPECT_EQ(store->get("t", value).status, Status::not_found);
+}
+
+TEST(StoreMemory, GetUsesThePrefix) {
+  ManualClock clock;
+  auto a = make_store(clock, 1000, 16, "a:");
+  ASSERT_TRUE(put(*a, "k", "v", 5, false).ok());
+  std::vector<std::string> keys;
+  a->for_each_entry([&](std::string_view key, std::string_view) { keys.emplace_back(key); });
+  ASSERT_EQ(keys, std::vector<std::string>{"a:k"});
+  std::string value;
+  EXPECT_EQ(a->get("a:k", value).status, Status::not_found) << "the prefix is added once, not expected from the caller";
+  EXPECT_TRUE(a->get("k", value).ok());
+}
+
+}  // namespace

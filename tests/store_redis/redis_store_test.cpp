@@ -546,6 +546,37 @@ TEST_F(RedisStoreTest, OneCommandPerPutAndPerTake) {
   EXPECT_EQ(cmds[0][0], "GETDEL");
 }
 
+TEST_F(RedisStoreTest, GetIsOneGetAndLeavesTheEntry) {
+  auto store = make_store(config_for(url()));
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->remote());
+  ASSERT_TRUE(put(*store, "g", std::string("v\0w", 3), 30).ok());
+  Monitor monitor(port());
+  ASSERT_TRUE(monitor.ok());
+  std::string value;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(store->get("g", value).ok());
+    EXPECT_EQ(value, std::string("v\0w", 3));
+    auto cmds = monitor.commands();
+    ASSERT_EQ(cmds.size(), 1u);
+    EXPECT_EQ(cmds[0], (std::vector<std::string>{"GET", "t:g"}));
+  }
+  EXPECT_EQ(integer_of(raw_.get(), {"EXISTS", "t:g"}), 1);
+  value = "x";
+  Error e = store->get("absent", value);
+  EXPECT_EQ(e.status, Status::not_found) << describe(e);
+  EXPECT_TRUE(value.empty());
+  // Expired: not found, as with take.
+  ASSERT_TRUE(put(*store, "short", "v", 1).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(store->get("short", value).status, Status::not_found);
+  // A key of another type answers with an error reply: store_unavailable, never a value.
+  ASSERT_TRUE(raw_command(raw_.get(), {"LPUSH", "t:list", "a"}));
+  e = store->get("list", value);
+  EXPECT_EQ(e.status, Status::store_unavailable) << describe(e);
+  EXPECT_TRUE(value.empty());
+}
+
 TEST_F(RedisStoreTest, OneCommandPerTakeWithTheFallback) {
   auto store = make_store(config_for(url()));
   ASSERT_TRUE(store);
@@ -589,6 +620,7 @@ TEST_F(RedisStoreTest, FallbackTakeSemantics) {
   struct NotRedis : Store {
     Error put(std::string_view, std::string_view, int64_t, bool, PutResult&) override { return {}; }
     Error take(std::string_view, std::string&) override { return {}; }
+    Error get(std::string_view, std::string&) override { return {}; }
     std::string_view kind() const noexcept override { return "other"; }
   } other;
   EXPECT_FALSE(hooks::redis_force_take_fallback(other));
@@ -951,6 +983,10 @@ TEST(RedisStoreFaults, ServerDownWhenTheStoreIsCreated) {
   EXPECT_EQ(e.status, Status::store_unavailable);
   EXPECT_NE(e.message.find("cannot connect"), std::string::npos) << e.message;
   EXPECT_LT(seconds_since(t0), 1.0);
+  std::string got = "x";
+  e = store->get("k", got);
+  EXPECT_EQ(e.status, Status::store_unavailable) << describe(e);
+  EXPECT_TRUE(got.empty());
 
   RedisServer server;
   RedisServerOptions options;

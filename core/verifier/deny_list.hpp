@@ -1,0 +1,42 @@
+// The deny list of ended sessions: a logout puts the session of a still-valid access token
+// into a store, and every verifier consulting that store ("deny_list") refuses the token
+// from then on with Status::revoked, whichever process or machine it runs on.
+//
+// What is listed, from the token's verified claims: its `sid` (the provider's session, so
+// every token of that session is refused), else its `jti`, else the token itself. The store
+// key is "deny:" + base64url(BLAKE2b-256), keyed with a constant of this module, over the
+// kind ("sid", "jti" or "token"), the token's `iss` and the value: one issuer's sessions
+// never collide with another's, and the store shows neither the sid nor the token. (The
+// key is the same in every process without a shared secret; whoever already knows a sid
+// can compute its key, which tells them no more than they knew.)
+//
+// An entry lives until the token could no longer be accepted anyway: its `exp` plus the
+// clock tolerance. A token already past that is not listed (there is nothing to refuse).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "status.hpp"
+#include "store/store.hpp"
+
+namespace oidcore::deny_list {
+
+// The store key of a verified token (`claims_json`: its payload).
+std::string key_for(std::string_view claims_json, std::string_view token);
+
+// What the key is derived from: "sid", "jti" or "token" (for messages and tests).
+std::string_view keyed_by(std::string_view claims_json);
+
+// Lists the token's session until exp + clock_tolerance. `listed` tells whether an entry
+// was written (false, with no error, for a token past that time or without a numeric
+// `exp`). A store failure is Status::store_unavailable.
+[[nodiscard]] Error add(store::Store& store, std::string_view claims_json, std::string_view token, int64_t now,
+                        int64_t clock_tolerance, bool& listed);
+
+// OK when the token's session is not listed; Status::revoked when it is; a store that
+// fails: Status::store_unavailable (fail closed: the token is not accepted).
+[[nodiscard]] Error check(store::Store& store, std::string_view claims_json, std::string_view token);
+
+}  // namespace oidcore::deny_list
