@@ -109,12 +109,12 @@ int64_t KeyCache::monotonic_ms() {
 }
 
 bool UnknownKids::absent_from(std::string_view kid, uint64_t generation) const {
-  if (generation != generation_ || absent_.empty() || kid.size() > kMaxKidBytes) return false;
+  if (generation != generation_ || absent_.empty() || !rememberable(kid)) return false;
   return absent_.count(std::string(kid)) != 0;
 }
 
 void UnknownKids::note(std::string_view kid) {
-  if (kid.size() > kMaxKidBytes) return;
+  if (!rememberable(kid)) return;
   ++sequence_;
   if (waiting_.size() >= capacity_) return;  // full: the kid is just not remembered
   waiting_.emplace(std::string(kid), sequence_);  // an earlier note of the same kid stands

@@ -48,7 +48,8 @@ struct CacheOptions {
 // refetch interval had not passed) wait, unjudged, for the next fetch: a key published in the
 // meantime is never held against its first tokens. Every new generation judges the remembered
 // kids again and forgets those it holds. Both sets are bounded (further kids are simply not
-// remembered); kids longer than kMaxKidBytes never are. Not thread-safe: KeyCache guards it
+// remembered); kids longer than kMaxKidBytes never are, nor is the absence of a kid (a new
+// key without kid could not be told from the old ones). Not thread-safe: KeyCache guards it
 // with its fetch mutex.
 class UnknownKids {
  public:
@@ -66,6 +67,8 @@ class UnknownKids {
   // `mark`, and those absent from the previous generation, are remembered as absent from the
   // new one when `keys` lacks them, and forgotten when it holds them.
   void new_generation(uint64_t generation, uint64_t mark, const jose::KeySet& keys);
+
+  static bool rememberable(std::string_view kid) { return !kid.empty() && kid.size() <= kMaxKidBytes; }
 
   size_t absent_count() const { return absent_.size(); }
   size_t waiting_count() const { return waiting_.size(); }

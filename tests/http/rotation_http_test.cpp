@@ -99,9 +99,11 @@ TEST(UnknownKids, BothSetsAreCappedAndLongKidsAreNeverKept) {
   const std::string longest(UnknownKids::kMaxKidBytes, 'y');
   v.note(long_kid);
   v.note(longest);
+  v.note("");  // a token without kid: a new kid-less key could never be told apart
   EXPECT_EQ(v.waiting_count(), 1u);
   v.new_generation(2, v.mark(), key_set({}));
   EXPECT_FALSE(v.absent_from(long_kid, 2));
+  EXPECT_FALSE(v.absent_from("", 2));
   EXPECT_TRUE(v.absent_from(longest, 2));
 }
 
@@ -221,6 +223,7 @@ TEST_F(Rotation, UnderAFloodOfRandomKidsANewKeyIsAcceptedWithinOneIntervalAndFet
   std::atomic<bool> stop{false};
   std::atomic<long> refused{0}, other{0};
   std::vector<std::thread> flood;
+  const auto flood_start = Clock::now();
   for (int t = 0; t < 2; ++t)
     flood.emplace_back([&, t] {
       std::mt19937_64 rng(std::random_device{}() + static_cast<unsigned>(t));
@@ -229,7 +232,6 @@ TEST_F(Rotation, UnderAFloodOfRandomKidsANewKeyIsAcceptedWithinOneIntervalAndFet
         (e.status == Status::key_not_found ? refused : other).fetch_add(1);
       }
     });
-  const auto flood_start = Clock::now();
   sleep_for(1.5);
 
   // The provider rotates: its next key is published, and users' tokens are signed with it.
