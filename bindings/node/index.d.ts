@@ -4,7 +4,9 @@ export type OidcoreErrorCode =
   | 'expired' | 'not_yet_valid' | 'issued_in_future' | 'bad_issuer' | 'bad_audience' | 'bad_type'
   | 'bad_nonce' | 'too_old' | 'missing_claim' | 'jwks_unavailable' | 'http_error' | 'idp_error'
   | 'store_unavailable' | 'not_found' | 'unsafe_redirect' | 'invalid_config' | 'invalid_argument'
-  | 'internal';
+  | 'internal'
+  /** The token verified, but its session was logged out (deny list). */
+  | 'revoked';
 
 export interface OidcoreErrorDetails {
   error?: string;
@@ -68,6 +70,13 @@ export interface VerifierOptions {
   maxTokenBytes?: number;
   /** Verified-token cache entries (default 1024; 0 turns the cache off). */
   tokenCacheSize?: number;
+  /**
+   * Consult the deny list of ended sessions kept in `store` (default false; needs `store`):
+   * a logged-out token is refused with 'revoked', a store that fails with 'store_unavailable'.
+   */
+  denyList?: boolean;
+  /** The deny list's store, shared with the relying parties that log users out. */
+  store?: Store;
   /** Seconds since auth_time (or iat). */
   maxAge?: number;
   /** Authorized party (the client id) for ID tokens. */
@@ -174,6 +183,11 @@ export class Verifier {
    */
   verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<RequestVerifyResult<C>>;
   verifySync<C extends JwtClaims = JwtClaims>(token: string | Uint8Array): VerifyResult<C>;
+  /**
+   * Ends the token's session on the deny list (`denyList` and `store`): true when listed (now
+   * or already), false for an expired token. A token that does not verify rejects with its code.
+   */
+  deny(token: string): Promise<boolean>;
   ready(): Promise<void>;
   stats(): VerifierStats;
 }
@@ -275,6 +289,12 @@ export interface RelyingPartyOptions {
   validateAccessToken?: boolean;
   accessTokenAudience?: string | string[];
   postLogoutRedirectUri?: string;
+  /**
+   * Default false. true: logout() puts the session of a still-valid access token on a deny
+   * list in `store`, and access-token verification refuses listed tokens ('revoked') with one
+   * store lookup each, on every instance sharing the store.
+   */
+  denyList?: boolean;
   /** Seconds: default 600, 60 and 3600. */
   stateTtl?: number;
   exchangeCodeTtl?: number;
@@ -387,6 +407,26 @@ export interface LogoutUrlOptions {
   state?: string;
 }
 
+export interface LogoutOptions extends LogoutUrlOptions {
+  /** The session's access token as the browser still has it (missing, expired or junk is fine). */
+  accessToken?: string | null;
+  /** Revoked at the provider when it has a revocation endpoint. */
+  refreshToken?: string | null;
+}
+
+export interface LogoutResult {
+  /** The end-session URL (client_id, id_token_hint, post_logout_redirect_uri, state); null when the provider has none. */
+  logoutUrl: string | null;
+  /** The provider accepted the revocation of the refresh token. */
+  revoked: boolean;
+  /** The session is on the deny list (now or already). */
+  denied: boolean;
+  /** Why the refresh token was not revoked, when one was given (e.g. 'http_error', 'invalid_config'). */
+  revokeError: OidcoreError | null;
+  /** Why the session was not listed, when an access token was given (e.g. 'bad_signature', 'store_unavailable'). */
+  denyError: OidcoreError | null;
+}
+
 /** Something in the configuration that will likely not do what the application expects. */
 export interface ConfigWarning {
   /** Stable: 'no_offline_access'. Also sent to process.emitWarning as code OIDCORE_NO_OFFLINE_ACCESS. */
@@ -419,6 +459,8 @@ export class RelyingParty {
   userinfo<C extends JwtClaims = JwtClaims>(accessToken: string): Promise<C>;
   revoke(token: string, options?: { tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void>;
   logoutUrl(options?: LogoutUrlOptions): Promise<string>;
+  /** Ends a session: deny list, revocation, end-session URL. Rejects only when nothing could be done. */
+  logout(options?: LogoutOptions): Promise<LogoutResult>;
   verifyAccessToken<C extends JwtClaims = JwtClaims>(token: string): Promise<VerifyResult<C>>;
   /** As Verifier.verifyRequest, with the provider's keys, issuer and access-token audience. */
   verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<RequestVerifyResult<C>>;

@@ -136,6 +136,32 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
       return valueOf(await this.#native.logoutUrl(json), names);
     }
 
+    /**
+     * Ends a session, whatever state its tokens are in: `{ accessToken, refreshToken,
+     * idTokenHint, postLogoutRedirectUri, state }` (every one optional; expired or junk tokens
+     * are fine). Builds the end-session URL; with `denyList: true` puts the session of a still
+     * valid access token on the deny list in the store (every instance sharing it refuses the
+     * token at once, code 'revoked'); revokes the refresh token when the provider can. Resolves
+     * to `{ logoutUrl, revoked, denied, revokeError, denyError }`: a revocation or deny-list
+     * failure is reported there (an OidcoreError, else null), never thrown. Rejects only when
+     * nothing could be done (a bad option, the provider unreachable). Clear the cookies
+     * whatever happens.
+     */
+    async logout(options) {
+      const { json, names } = toOptions(options, 'logout');
+      const r = JSON.parse(valueOf(await this.#native.logout(json), names));
+      const error = (e) => (e === null ? null : new OidcoreError(e.code, e.message, {
+        error: e.idp_error, errorDescription: e.idp_error_description,
+      }));
+      return {
+        logoutUrl: r.logout_url,
+        revoked: r.revoked,
+        denied: r.denied,
+        revokeError: error(r.revoke_error),
+        denyError: error(r.deny_error),
+      };
+    }
+
     /** Verifies an access token with the provider's keys and issuer. Resolves like Verifier.verify. */
     async verifyAccessToken(token) {
       requireToken(token, 'access token');

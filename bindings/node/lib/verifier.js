@@ -100,17 +100,42 @@ function verifyRequestWith(native, req, options) {
  * Verifies JWTs for one issuer and audience. Immutable; share one per issuer.
  * Keys come inline (`jwks`), from a file (`jwksFile`), over HTTP (`jwksUri`) or through
  * `discovery: true`; every option of the core's configuration is accepted in camelCase.
+ * `denyList: true` with `store` (a MemoryStore or RedisStore): tokens whose session was
+ * logged out (RelyingParty.logout, Verifier.deny) are refused with code 'revoked'; one
+ * store lookup per verification, after every other check; a store that fails refuses the
+ * token ('store_unavailable'). A Redis lookup runs on the libuv pool, never on the event loop.
  */
 class Verifier {
   #native;
 
   constructor(options) {
-    const { json, names } = toConfig(options, 'Verifier');
+    let store;
+    let rest = options;
+    if (options !== null && typeof options === 'object' && Object.hasOwn(options, 'store')) {
+      ({ store, ...rest } = options);
+      if (!store || typeof store !== 'object' || !store._native) {
+        throw new OidcoreError('invalid_config', 'Verifier: store must be a MemoryStore or a RedisStore');
+      }
+    }
+    const { json, names } = toConfig(rest, 'Verifier');
     try {
-      this.#native = new native.NativeVerifier(json);
+      this.#native = store ? new native.NativeVerifier(json, store._native) : new native.NativeVerifier(json);
     } catch (e) {
       rethrowNative(e, (m) => renameInMessage(m, names));
     }
+  }
+
+  /**
+   * Ends the session of `token` on the deny list (a verifier with `denyList` and `store`):
+   * the token is verified first (a forged one ends nothing: it rejects with its code), then
+   * its session (`sid`, else `jti`, else the token) is listed until its exp. Resolves to true
+   * when listed (now or already), false for an expired token (nothing left to refuse).
+   */
+  async deny(token) {
+    if (typeof token !== 'string') throw new OidcoreError('invalid_argument', 'token must be a string');
+    const r = await this.#native.denyAsync(token);
+    if (r.code !== undefined) throw fromNative(r);
+    return r.value === 'true';
   }
 
   /**

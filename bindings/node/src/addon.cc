@@ -7,6 +7,8 @@
 #include <napi.h>
 #include <oidcore.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <utility>
@@ -255,18 +257,17 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
                         InstanceMethod<&Verifier::VerifyRequestSync>("verifyRequestSync"),
                         InstanceMethod<&Verifier::VerifyRequestAsync>("verifyRequestAsync"),
                         InstanceMethod<&Verifier::RefreshAsync>("refreshAsync"),
+                        InstanceMethod<&Verifier::DenyAsync>("denyAsync"),
                         InstanceMethod<&Verifier::Stats>("stats")});
   }
 
-  // new NativeVerifier(configJson): throws {code, message} as an Error with .code.
-  explicit Verifier(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Verifier>(info) {
-    std::string config;
-    if (!config_argument(info, config)) return;
-    oidcore_error err = empty_error();
-    if (oidcore_verifier_new(config.data(), config.size(), &verifier_, &err) != OIDCORE_OK)
-      throw_oidcore_error(info.Env(), err);
+  // new NativeVerifier(configJson[, nativeStore]): with a store, the deny list of ended
+  // sessions is kept there ("deny_list": true). Throws {code, message} as an Error with .code.
+  explicit Verifier(const Napi::CallbackInfo& info);
+  ~Verifier() override {
+    oidcore_verifier_free(verifier_);
+    // store_ (the deny list's store) is released after the verifier.
   }
-  ~Verifier() override { oidcore_verifier_free(verifier_); }
 
  private:
   Napi::Value Verify(const Napi::CallbackInfo& info, bool allow_fetch) {
@@ -285,6 +286,29 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
     collect(st, result, err, o);
     return to_js(env, o);
   }
+  // denyAsync(token): ends the token's session on the deny list, on the pool (it waits on
+  // the store). Resolves to {value: "true" | "false"} (listed / nothing left to list).
+  Napi::Value DenyAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string token;
+    if (info.Length() < 1 || !read_bytes(info[0], token)) {
+      throw_type_error(env, "token must be a string or a Uint8Array");
+      return env.Undefined();
+    }
+    const oidcore_verifier* v = verifier_;
+    return queue<StringWorker>(env, Value(), [v, token = std::move(token)](char** out, size_t* len, oidcore_error* err) {
+      int denied = 0;
+      const oidcore_status st = oidcore_verifier_deny(v, token.data(), token.size(), &denied, err);
+      if (st != OIDCORE_OK) return st;
+      const char* text = denied ? "true" : "false";
+      *len = std::strlen(text);
+      *out = static_cast<char*>(std::malloc(*len + 1));  // released with oidcore_string_free (free)
+      if (!*out) return OIDCORE_INTERNAL;
+      std::memcpy(*out, text, *len + 1);
+      return OIDCORE_OK;
+    });
+  }
+
   Napi::Value VerifyCached(const Napi::CallbackInfo& info) { return Verify(info, false); }
   Napi::Value VerifyBlocking(const Napi::CallbackInfo& info) { return Verify(info, true); }
 
@@ -359,6 +383,7 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
     return string_or_error(info.Env(), st, out, len, err);
   }
 
+  Napi::ObjectReference store_;  // the deny list's store, kept alive as long as the verifier
   oidcore_verifier* verifier_ = nullptr;
 };
 
@@ -441,6 +466,28 @@ class Store : public Napi::ObjectWrap<Store> {
   oidcore_store* store_ = nullptr;
 };
 
+Verifier::Verifier(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Verifier>(info) {
+  Napi::Env env = info.Env();
+  std::string config;
+  if (!config_argument(info, config)) return;
+  oidcore_error err = empty_error();
+  if (info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNull()) {
+    Store* store = Store::From(env, info[1]);
+    if (!store) {
+      throw_type_error(env, "a NativeStore expected");
+      return;
+    }
+    if (oidcore_verifier_new_with_store(config.data(), config.size(), store->handle(), &verifier_, &err) !=
+        OIDCORE_OK) {
+      throw_oidcore_error(env, err);
+      return;
+    }
+    store_.Reset(info[1].As<Napi::Object>(), 1);
+    return;
+  }
+  if (oidcore_verifier_new(config.data(), config.size(), &verifier_, &err) != OIDCORE_OK) throw_oidcore_error(env, err);
+}
+
 // ---------------------------------------------------------------------------------------
 // Relying party: every call may wait on the provider (the first one fetches discovery), so
 // every call runs on the libuv pool.
@@ -455,6 +502,7 @@ class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
                         InstanceMethod<&RelyingParty::Userinfo>("userinfo"),
                         InstanceMethod<&RelyingParty::Revoke>("revoke"),
                         InstanceMethod<&RelyingParty::LogoutUrl>("logoutUrl"),
+                        InstanceMethod<&RelyingParty::Logout>("logout"),
                         InstanceMethod<&RelyingParty::VerifyAccessToken>("verifyAccessToken"),
                         InstanceMethod<&RelyingParty::VerifyRequestSync>("verifyRequestSync"),
                         InstanceMethod<&RelyingParty::VerifyRequestAsync>("verifyRequestAsync"),
@@ -565,6 +613,16 @@ class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
     oidcore_rp* rp = rp_;
     return Run(info, [rp, options = std::move(options)](char** out, size_t* len, oidcore_error* err) {
       return oidcore_rp_logout_url(rp, options.data(), options.size(), out, len, err);
+    });
+  }
+
+  // logout(optionsJson | null): oidcore_rp_logout's JSON outcome.
+  Napi::Value Logout(const Napi::CallbackInfo& info) {
+    OptionalBytes options;
+    if (!args(info, {{&options, true}})) return info.Env().Undefined();
+    oidcore_rp* rp = rp_;
+    return Run(info, [rp, options = std::move(options)](char** out, size_t* len, oidcore_error* err) {
+      return oidcore_rp_logout(rp, options.data(), options.size(), out, len, err);
     });
   }
 

@@ -80,6 +80,8 @@ py::tuple result_call(F&& call, bool with_source = false) {
   return result_outcome(st, r, err, with_source);
 }
 
+class NativeStore;
+
 class NativeVerifier {
  public:
   explicit NativeVerifier(const std::string& config) {
@@ -134,6 +136,22 @@ class NativeVerifier {
     return string_call([&](char** out, size_t* n, oidcore_error* err) { return oidcore_verifier_stats(v_, out, n, err); });
   }
 
+  // With the deny list's store (oidcore_verifier_new_with_store): defined after NativeStore.
+  NativeVerifier(const std::string& config, const NativeStore& store);
+
+  // (None, listed: bool) or the failure tuple; the GIL is released (store round trips).
+  py::tuple deny(const std::string& token) const {
+    int denied = 0;
+    oidcore_error err{};
+    oidcore_status st;
+    {
+      py::gil_scoped_release release;
+      st = oidcore_verifier_deny(v_, token.data(), token.size(), &denied, &err);
+    }
+    if (st != OIDCORE_OK) return failure(st, err);
+    return py::make_tuple(py::none(), denied != 0);
+  }
+
  private:
   oidcore_verifier* v_ = nullptr;
   oidcore_error err_{};
@@ -182,6 +200,15 @@ class NativeStore {
   oidcore_store* store_ = nullptr;
   oidcore_error err_{};
 };
+
+NativeVerifier::NativeVerifier(const std::string& config, const NativeStore& store) {
+  if (!store.handle()) {
+    err_.status = OIDCORE_INVALID_ARGUMENT;
+    return;
+  }
+  if (oidcore_verifier_new_with_store(config.data(), config.size(), store.handle(), &v_, &err_) == OIDCORE_OK)
+    err_ = oidcore_error{};
+}
 
 // A relying party. The Python object keeps its store alive (py::keep_alive below, and the
 // Python wrapper holds a reference too), as the C ABI requires.
@@ -233,6 +260,11 @@ class NativeRp {
   py::tuple logout_url(const opt_str& options) const {
     return string_call([&](char** out, size_t* n, oidcore_error* err) {
       return oidcore_rp_logout_url(rp_, ptr(options), len(options), out, n, err);
+    });
+  }
+  py::tuple logout(const opt_str& options) const {
+    return string_call([&](char** out, size_t* n, oidcore_error* err) {
+      return oidcore_rp_logout(rp_, ptr(options), len(options), out, n, err);
     });
   }
   py::tuple verify_access_token(const std::string& token) const {
@@ -326,7 +358,10 @@ PYBIND11_MODULE(_native, m) {
   m.attr("status_names") = names;
   py::class_<NativeVerifier>(m, "NativeVerifier")
       .def(py::init<const std::string&>())
+      .def(py::init<const std::string&, const NativeStore&>(), py::keep_alive<1, 3>(), py::arg("config"),
+           py::arg("store"))
       .def("creation_error", &NativeVerifier::creation_error)
+      .def("deny", &NativeVerifier::deny, py::arg("token"))
       .def("verify", &NativeVerifier::verify, py::arg("token"), py::arg("allow_fetch"))
       .def("verify_nonce", &NativeVerifier::verify_nonce, py::arg("token"), py::arg("nonce"))
       .def("verify_request", &NativeVerifier::verify_request, py::arg("cookie"), py::arg("authorization"),
@@ -350,6 +385,7 @@ PYBIND11_MODULE(_native, m) {
       .def("userinfo", &NativeRp::userinfo, py::arg("access_token"))
       .def("revoke", &NativeRp::revoke, py::arg("token"), py::arg("hint"))
       .def("logout_url", &NativeRp::logout_url, py::arg("options"))
+      .def("logout", &NativeRp::logout, py::arg("options"))
       .def("verify_access_token", &NativeRp::verify_access_token, py::arg("token"))
       .def("warnings", &NativeRp::warnings)
       .def("verify_request", &NativeRp::verify_request, py::arg("cookie"), py::arg("authorization"),

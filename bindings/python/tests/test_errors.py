@@ -33,6 +33,7 @@ EXPECTED = {
     "invalid_config": oidcore.ConfigError,
     "invalid_argument": oidcore.InvalidArgument,
     "internal": oidcore.InternalError,
+    "revoked": oidcore.RevokedToken,
 }
 
 
@@ -50,7 +51,8 @@ def test_every_code_has_its_class() -> None:
 
 def test_families() -> None:
     token_classes = {oidcore.MalformedToken, oidcore.TooLarge, oidcore.AlgorithmNotAllowed, oidcore.KeyNotFound,
-                     oidcore.InvalidSignature, oidcore.ExpiredToken, oidcore.ImmatureToken, oidcore.InvalidClaim}
+                     oidcore.InvalidSignature, oidcore.ExpiredToken, oidcore.ImmatureToken, oidcore.InvalidClaim,
+                     oidcore.RevokedToken}
     for cls in token_classes:
         assert issubclass(cls, oidcore.InvalidToken)
     for cls in (oidcore.KeysUnavailable, oidcore.HttpError, oidcore.IdPError, oidcore.StoreUnavailable,

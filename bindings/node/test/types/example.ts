@@ -10,6 +10,7 @@ import oidcoreDefault, {
 import type {
   OidcoreErrorCode, VerifyResult, TokenSet, LoginResult, ExchangeCodeLoginResult, LoginStart, Principal,
   RelyingPartyOptions, CookieOptions, ExtractedToken, JwtClaims, Store, RequestVerifyResult, TokenSourceName,
+  LogoutResult,
 } from 'oidcore';
 
 interface AppClaims extends JwtClaims {
@@ -64,6 +65,12 @@ async function loginFlow(store: Store): Promise<void> {
   const info: AppClaims = await rp.userinfo<AppClaims>(refreshed.accessToken);
   const revoked: void = await rp.revoke(refreshed.accessToken, { tokenTypeHint: 'access_token' });
   const logout: string = await rp.logoutUrl({ idTokenHint: tokens.idToken ?? undefined, postLogoutRedirectUri: 'https://app.example.com/', state: 's' });
+  const ended: LogoutResult = await rp.logout({
+    accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, idTokenHint: tokens.idToken ?? undefined, state: 's',
+  });
+  const endUrl: string | null = ended.logoutUrl;
+  const failed: OidcoreErrorCode | undefined = ended.revokeError?.code ?? ended.denyError?.code;
+  console.log(endUrl, ended.revoked, ended.denied, failed);
   const verified: VerifyResult<AppClaims> = await rp.verifyAccessToken<AppClaims>(tokens.accessToken);
   const fromRequest: RequestVerifyResult = await rp.verifyRequest({ headers: { cookie: 'access_token=x' } }, { cookieName: 'access_token' });
   const either = await rp.completeLogin(new URLSearchParams({ code: 'c', state: 's' }), { exchangeCode: Math.random() > 0.5 });
@@ -78,6 +85,13 @@ async function verification(req: IncomingMessage): Promise<void> {
     clockTolerance: 30, typ: 'at+jwt', requiredClaims: ['sub'], now: new Date(), jwksRequestsPerMinute: 5,
   });
   await verifier.ready();
+  const listed = new Verifier({
+    issuer: 'https://auth.example.com/application/o/app/', audience: 'app', jwksUri: 'https://auth.example.com/jwks/',
+    denyList: true, store: new MemoryStore(),
+  });
+  const denied: boolean = await listed.deny('a.b.c');
+  const code: OidcoreErrorCode = 'revoked';
+  console.log(denied, code);
   const r: VerifyResult<AppClaims> = await verifier.verify<AppClaims>('a.b.c', { nonce: 'n' });
   const s: VerifyResult = verifier.verifySync(new Uint8Array(3));
   const q: VerifyResult = await verifier.verifyRequest(req, { order: ['bearer', 'cookie'], cookieSecrets: ['k'] });

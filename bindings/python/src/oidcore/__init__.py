@@ -13,18 +13,18 @@ from __future__ import annotations
 from . import _native, cookies
 from ._errors import (AlgorithmNotAllowed, ArgumentTypeError, ConfigError, Error, ExpiredToken, HttpError, IdPError,
                       ImmatureToken, InternalError, InvalidArgument, InvalidClaim, InvalidSignature, InvalidToken,
-                      KeyNotFound, KeysUnavailable, MalformedToken, NotFound, StoreUnavailable, TooLarge,
-                      UnsafeRedirect, error_class, error_for)
-from ._rp import ConfigWarning, LoginStart, OidcoreWarning, RelyingParty
+                      KeyNotFound, KeysUnavailable, MalformedToken, NotFound, RevokedToken, StoreUnavailable,
+                      TooLarge, UnsafeRedirect, error_class, error_for)
+from ._rp import ConfigWarning, LoginStart, LogoutResult, OidcoreWarning, RelyingParty
 from ._stores import ExchangeCodes, MemoryStore, RedisStore, StateStore
 from ._verifier import Verifier
 from ._web import extract_token, principal_from_claims, safe_redirect
 
 __all__ = [
-    "Verifier", "RelyingParty", "LoginStart", "ConfigWarning", "OidcoreWarning", "MemoryStore", "RedisStore", "ExchangeCodes", "StateStore",
+    "Verifier", "RelyingParty", "LoginStart", "LogoutResult", "ConfigWarning", "OidcoreWarning", "MemoryStore", "RedisStore", "ExchangeCodes", "StateStore",
     "cookies", "safe_redirect", "extract_token", "principal_from_claims",
     "Error", "InvalidToken", "MalformedToken", "TooLarge", "AlgorithmNotAllowed", "KeyNotFound",
-    "InvalidSignature", "ExpiredToken", "ImmatureToken", "InvalidClaim", "KeysUnavailable",
+    "InvalidSignature", "ExpiredToken", "ImmatureToken", "InvalidClaim", "RevokedToken", "KeysUnavailable",
     "HttpError", "IdPError", "StoreUnavailable", "NotFound", "UnsafeRedirect", "ConfigError",
     "InvalidArgument", "ArgumentTypeError", "InternalError", "error_class",
     "__version__", "CODES", "crypto_version",

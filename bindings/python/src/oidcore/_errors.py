@@ -54,6 +54,11 @@ class InvalidClaim(InvalidToken):
     """A claim check failed: issuer, audience, type, nonce, age, or a missing claim."""
 
 
+class RevokedToken(InvalidToken):
+    """The token verified, but its session was ended: a logout put it on the deny list
+    (code ``revoked``)."""
+
+
 class KeysUnavailable(Error):
     """The signing keys could not be fetched and none are cached."""
 
@@ -147,6 +152,7 @@ _CLASSES: dict[str, type[Error]] = {
     "invalid_config": ConfigError,
     "invalid_argument": InvalidArgument,
     "internal": InternalError,
+    "revoked": RevokedToken,
 }
 
 

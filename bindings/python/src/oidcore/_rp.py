@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
 from . import _native
-from ._errors import ArgumentTypeError
+from ._errors import ArgumentTypeError, Error, error_for
 from ._stores import MemoryStore, Store, binding_bytes, binding_text, native_store, ttl_seconds
 from ._util import Headers, Text, dumps, fail, options, string_list, to_bytes, to_text, unwrap, unwrap_dict, \
     verified
@@ -68,6 +68,32 @@ class LoginStart:
         return getattr(self, key)
 
 
+@dataclasses.dataclass(frozen=True)
+class LogoutResult:
+    """What RelyingParty.logout() did.
+
+    ``logout_url``: the end-session URL to send the browser to (None when the provider has
+    none). ``revoked``: the provider accepted the revocation of the refresh token.
+    ``denied``: the session is on the deny list (now or already). ``revoke_error`` and
+    ``deny_error``: why a step that had something to do did not happen (an oidcore.Error,
+    e.g. HttpError when the provider is down, InvalidSignature for a forged access token,
+    StoreUnavailable), else None.
+    """
+
+    logout_url: str | None
+    revoked: bool
+    denied: bool
+    revoke_error: Error | None
+    deny_error: Error | None
+
+
+def _logout_error(e: Any) -> Error | None:
+    if e is None:
+        return None
+    return error_for(str(e["code"]), str(e["message"]), 0, str(e.get("idp_error", "")),
+                     str(e.get("idp_error_description", "")))
+
+
 class RelyingParty:
     """OpenID Connect login for one client of one provider (found by discovery from ``issuer``).
 
@@ -77,7 +103,8 @@ class RelyingParty:
     ("client_secret_post" | "client_secret_basic"), ``basic_auth_encoding`` ("form" | "raw"),
     ``hs256_client_secret``, ``internal_url``, ``validate_access_token``,
     ``access_token_audience``, ``post_logout_redirect_uri``, ``state_ttl``,
-    ``exchange_code_ttl``, ``discovery_ttl``, ``authorization_params``, ``refresh_tokens``
+    ``exchange_code_ttl``, ``discovery_ttl``, ``authorization_params``, ``deny_list``
+    (default False: see logout()), ``refresh_tokens``
     (default True: the application refreshes, and scopes without "offline_access" give an
     OidcoreWarning, see ``warnings``) and the verifier's
     keys (``algorithms``, ``clock_tolerance``, ``principal``, ``max_age``, ``http_timeout``,
@@ -195,6 +222,27 @@ class RelyingParty:
         opts = options(id_token_hint=id_token_hint, post_logout_redirect_uri=post_logout_redirect_uri, state=state)
         return to_text(unwrap(self._native.logout_url(opts)))
 
+    def logout(self, *, access_token: Text | None = None, refresh_token: Text | None = None,
+               id_token_hint: str | None = None, post_logout_redirect_uri: str | None = None,
+               state: str | None = None) -> LogoutResult:
+        """Ends a session, whatever state its tokens are in (missing, expired or junk is fine).
+
+        Builds the end-session URL (client_id, id_token_hint, post_logout_redirect_uri,
+        state); with ``deny_list=True`` puts the session of a still-valid access token on the
+        deny list in the store, so every relying party or Verifier consulting it refuses the
+        token at once (RevokedToken); revokes the refresh token when the provider can. Those
+        two steps never raise: their outcome is in the LogoutResult. Raises only when nothing
+        could be done (a bad option, the provider unreachable). Clear the session's cookies
+        whatever happens. The GIL is released.
+        """
+        opts = options(access_token=None if access_token is None else to_text(to_bytes(access_token, "access_token")),
+                       refresh_token=None if refresh_token is None
+                       else to_text(to_bytes(refresh_token, "refresh_token")),
+                       id_token_hint=id_token_hint, post_logout_redirect_uri=post_logout_redirect_uri, state=state)
+        d = unwrap_dict(self._native.logout(opts))
+        return LogoutResult(logout_url=d["logout_url"], revoked=bool(d["revoked"]), denied=bool(d["denied"]),
+                            revoke_error=_logout_error(d["revoke_error"]), deny_error=_logout_error(d["deny_error"]))
+
     def verify_access_token(self, token: Text) -> dict[str, Any]:
         """Verifies an API request's access token against the provider's keys, issuer and
         ``access_token_audience``: {"claims", "principal", "header"}, or raises."""
@@ -250,6 +298,14 @@ class RelyingParty:
                                state: str | None = None) -> str:
         """logout_url() in a worker thread (it may fetch discovery)."""
         return await asyncio.to_thread(self.logout_url, id_token_hint, post_logout_redirect_uri, state)
+
+    async def logout_async(self, *, access_token: Text | None = None, refresh_token: Text | None = None,
+                           id_token_hint: str | None = None, post_logout_redirect_uri: str | None = None,
+                           state: str | None = None) -> LogoutResult:
+        """logout() in a worker thread."""
+        return await asyncio.to_thread(lambda: self.logout(
+            access_token=access_token, refresh_token=refresh_token, id_token_hint=id_token_hint,
+            post_logout_redirect_uri=post_logout_redirect_uri, state=state))
 
     async def verify_access_token_async(self, token: Text) -> dict[str, Any]:
         """verify_access_token() in a worker thread (the first call fetches the keys)."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _native
+from ._stores import Store, native_store
 from ._util import Headers, Text, dumps, fail, to_bytes, unwrap_dict, verified
 from ._web import request_inputs as _request_inputs
 
@@ -20,14 +21,41 @@ class Verifier:
     ``max_age``, ``azp``, ``now``, ``principal``, ``internal_url``, ``ca_file``, ...
     A key given as None is left out (the core's default). Unknown keys raise ConfigError
     naming the key.
+
+    ``deny_list=True`` with ``store`` (a MemoryStore or RedisStore shared with the relying
+    parties that log users out): a token whose session was logged out (RelyingParty.logout,
+    deny()) raises RevokedToken (``revoked``), at the cost of one store lookup per
+    verification made after every other check; a store that fails raises StoreUnavailable
+    (the token is not accepted). One without the other is a ConfigError.
     """
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *, store: Store | None = None, **options: Any) -> None:
         config = {k: v for k, v in options.items() if v is not None}
-        self._native = _native.NativeVerifier(dumps(config, "configuration"))
+        text = dumps(config, "configuration")
+        if store is not None:
+            self._store: Store | None = store
+            self._native = _native.NativeVerifier(text, native_store(store))
+        else:
+            self._store = None
+            self._native = _native.NativeVerifier(text)
         err = self._native.creation_error()
         if err is not None:
             raise fail(err)
+
+    def deny(self, token: Text) -> bool:
+        """Ends the session of ``token`` on the deny list (a verifier with ``deny_list`` and
+        ``store``): the token is verified first (a forged one ends nothing: its error is
+        raised), then its session (``sid``, else ``jti``, else the token) is listed until its
+        exp. True when listed (now or already), False for an expired token (nothing left to
+        refuse). The GIL is released."""
+        outcome = self._native.deny(to_bytes(token, "token"))
+        if outcome[0] is not None:
+            raise fail(outcome)
+        return bool(outcome[1])
+
+    async def deny_async(self, token: Text) -> bool:
+        """deny() in a worker thread."""
+        return await asyncio.to_thread(self.deny, token)
 
     def verify(self, token: Text, *, nonce: Text | None = None) -> dict[str, Any]:
         """Verifies a token; returns {"claims", "principal", "header"} or raises.
