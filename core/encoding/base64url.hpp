@@ -1,5 +1,8 @@
 // Strict base64url (RFC 7515 §2, RFC 4648 §5): no padding, no `+` `/` `=`, no whitespace,
-// and canonical trailing bits. Decoding goes through libsodium's constant-time decoder.
+// no byte from 0x80 up, and canonical trailing bits (one encoding per byte string).
+// Token segments are decoded by OpenSSL's EVP_DecodeBlock after a strict check-and-translate
+// pass; key material (HMAC secrets) by libsodium's constant-time decoder; encoding is
+// libsodium's.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,11 @@ namespace oidcore::encoding {
 // the strict alphabet and form; `out` is then unspecified.
 [[nodiscard]] bool base64url_decode(std::string_view in, std::string& out);
 [[nodiscard]] bool base64url_decode(std::string_view in, std::vector<uint8_t>& out);
+
+// The same rules for secrets (a JWK's "k"): libsodium's decoder, whose time does not depend
+// on the characters decoded (the fast one above looks each character up in a table). On
+// failure `out` is wiped and emptied.
+[[nodiscard]] bool base64url_decode_secret(std::string_view in, std::string& out);
 
 // Encodes bytes as base64url without padding.
 std::string base64url_encode(const void* data, size_t len);

@@ -59,8 +59,10 @@ using Unique = std::unique_ptr<Jwk>;
 
 Error skip(std::string reason) { return Error(Status::malformed, std::move(reason)); }
 
-// Reads a required base64url member into bytes; strict decoding.
-Error read_b64(object obj, std::string_view name, std::string& out, std::string_view* text = nullptr) {
+// Reads a required base64url member into bytes; strict decoding. `secret`: key material,
+// decoded in time independent of its characters.
+Error read_b64(object obj, std::string_view name, std::string& out, std::string_view* text = nullptr,
+               bool secret = false) {
   std::string_view s;
   switch (json::get_string(obj, name, s)) {
     case Presence::absent:
@@ -70,7 +72,7 @@ Error read_b64(object obj, std::string_view name, std::string& out, std::string_
     case Presence::present:
       break;
   }
-  if (!encoding::base64url_decode(s, out))
+  if (!(secret ? encoding::base64url_decode_secret(s, out) : encoding::base64url_decode(s, out)))
     return skip("member \"" + std::string(name) + "\" is not strict base64url");
   if (text) *text = s;
   return {};
@@ -160,7 +162,7 @@ Error load_okp(object obj, Jwk& key) {
 Error load_oct(object obj, const KeyPolicy& policy, Jwk& key) {
   if (!policy.allow_symmetric) return skip("symmetric (oct) key in a key set that allows none");
   std::string k;
-  if (auto err = read_b64(obj, "k", k)) return err;
+  if (auto err = read_b64(obj, "k", k, nullptr, /*secret=*/true)) return err;
   if (k.size() < 32) {
     sodium_memzero(k.data(), k.size());
     return skip("HMAC key shorter than 256 bits");
