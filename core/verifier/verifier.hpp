@@ -20,6 +20,7 @@
 #include "jwks/jwks_cache.hpp"
 #include "status.hpp"
 #include "store/store.hpp"
+#include "verifier/striped_counters.hpp"
 #include "verifier/token_cache.hpp"
 
 namespace oidcore {
@@ -131,7 +132,8 @@ class Verifier {
   VerifierConfig config_;
   std::shared_ptr<jwks::KeyCache> remote_;
   std::unique_ptr<TokenCache> token_cache_;
-  mutable std::array<std::atomic<uint64_t>, kStatusCount> counters_{};
+  // Verifications by outcome; per-thread stripes, so that threads do not share a written line.
+  mutable StripedCounters<kStatusCount> counters_;
 };
 
 }  // namespace oidcore
