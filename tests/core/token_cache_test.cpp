@@ -200,6 +200,90 @@ TEST(TokenCache, ConcurrentHitsAndForgeries) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_GT(s.hits(), 7000u);
+  // The counters are kept per thread and summed: exact all the same.
+  const auto st = s.verifier->stats();
+  uint64_t total = 0;
+  for (uint64_t n : st.by_status) total += n;
+  EXPECT_EQ(st.by_status[static_cast<int>(Status::ok)], 4u * 2000u);
+  EXPECT_EQ(total, 4u * 2000u * 2u);
+  EXPECT_LE(st.token_cache_hits, 4u * 2000u);
+}
+
+TEST(TokenCache, CountersFromManyThreadsAddUp) {
+  // More threads than the counters have stripes, each counting a known number of hits.
+  TokenCache cache(64);
+  VerifiedToken v;
+  v.claims = "{}";
+  cache.insert("tok", v, {0, 1000}, 1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 40; ++t) {
+    threads.emplace_back([&cache, t] {
+      std::string c, p, kid;
+      int alg = 0;
+      for (int i = 0; i < 100 + t; ++i) ASSERT_TRUE(cache.lookup("tok", 10, 1, c, p, alg, kid));
+    });
+  }
+  for (auto& th : threads) th.join();
+  uint64_t expected = 0;
+  for (int t = 0; t < 40; ++t) expected += 100 + t;
+  EXPECT_EQ(cache.hits(), expected);
+}
+
+// The slot is chosen from the token's length and its last bytes only; tokens that share
+// them (same length, same end, different elsewhere) are still told apart byte for byte.
+TEST(TokenCache, TokensSharingTheirEndAreToldApart) {
+  TokenCache cache(64);
+  const std::string tail(40, 'S');
+  std::string a = std::string(1000, 'a') + tail;
+  std::string b = a;
+  b[500] = 'b';
+  std::string c = a;
+  c[0] = 'c';
+  VerifiedToken va, vb;
+  va.claims = "{\"who\":\"a\"}";
+  va.kid = "ka";
+  vb.claims = "{\"who\":\"b\"}";
+  vb.kid = "kb";
+  std::string claims, principal, kid;
+  int alg = 0;
+  cache.insert(a, va, {0, 1000}, 1);
+  EXPECT_FALSE(cache.lookup(b, 10, 1, claims, principal, alg, kid));
+  EXPECT_FALSE(cache.lookup(c, 10, 1, claims, principal, alg, kid));
+  ASSERT_TRUE(cache.lookup(a, 10, 1, claims, principal, alg, kid));
+  EXPECT_EQ(claims, va.claims);
+  EXPECT_EQ(kid, "ka");
+  // b verified too (it takes a's slot): each answers for itself only.
+  cache.insert(b, vb, {0, 1000}, 1);
+  ASSERT_TRUE(cache.lookup(b, 10, 1, claims, principal, alg, kid));
+  EXPECT_EQ(claims, vb.claims);
+  EXPECT_EQ(kid, "kb");
+  claims.clear();
+  if (cache.lookup(a, 10, 1, claims, principal, alg, kid)) EXPECT_EQ(claims, va.claims);
+  EXPECT_FALSE(cache.lookup(c, 10, 1, claims, principal, alg, kid));
+  // Shorter than the hashed end, and empty.
+  cache.insert("xy", va, {0, 1000}, 1);
+  EXPECT_TRUE(cache.lookup("xy", 10, 1, claims, principal, alg, kid));
+  EXPECT_FALSE(cache.lookup("xz", 10, 1, claims, principal, alg, kid));
+  EXPECT_FALSE(cache.lookup("", 10, 1, claims, principal, alg, kid));
+}
+
+// A token dropped by a lookup (another key generation) and verified again is kept like a
+// new one, and the cache stays within its bound through any number of such rounds.
+TEST(TokenCache, DroppedAndReinsertedTokensStayBounded) {
+  TokenCache cache(32);
+  VerifiedToken v;
+  v.claims = "{}";
+  std::string claims, principal, kid;
+  int alg = 0;
+  for (int round = 0; round < 200; ++round) {
+    const std::string tok = "token-" + std::to_string(round % 50);
+    cache.insert(tok, v, {0, 1000}, round / 50);
+    EXPECT_FALSE(cache.lookup(tok, 10, round / 50 + 1, claims, principal, alg, kid));  // dropped
+    cache.insert(tok, v, {0, 1000}, round / 50);
+    EXPECT_TRUE(cache.lookup(tok, 10, round / 50, claims, principal, alg, kid)) << round;
+    EXPECT_LE(cache.size(), 32u);
+  }
+  EXPECT_GT(cache.size(), 0u);
 }
 
 }  // namespace
