@@ -227,6 +227,10 @@ for (const store of ['memory', 'redis']) {
     step('log out: cookies cleared, the provider\'s end-session followed back to the app', async () => {
       const { page } = session;
       const before = session.navigations.length;
+      const held = await authCookies(page.context(), stack.appUrl);
+      assert.equal((await fetch(`${stack.appUrl}/api/me`, {
+        headers: { Authorization: `Bearer ${held.access_token.value}` },
+      })).status, 200);
       await logOut(page, new URL(stack.provider.issuer).origin, `${stack.appUrl}/app/`);
       assert.equal(await dashboardState(page), 'signed-out');
       const endSession = session.navigations.slice(before).find((u) => u.includes('/end-session'));
@@ -238,6 +242,37 @@ for (const store of ['memory', 'redis']) {
       assert.equal((await pageFetch(page, '/auth/session')).status, 401);
       assert.equal((await pageFetch(page, '/auth/refresh', { method: 'POST' })).status, 401);
       assert.equal(session.blocked.length, 0, `requests left the site: ${session.blocked}`);
+
+      // The tokens the browser held, replayed by whoever kept a copy: the access token is on
+      // the deny list (refused at once, long before its exp), the refresh token was revoked.
+      const replayed = await fetch(`${stack.appUrl}/api/me`, { headers: { Authorization: `Bearer ${held.access_token.value}` } });
+      assert.equal(replayed.status, 401);
+      const viaCookie = await fetch(`${stack.appUrl}/api/me`, { headers: { Cookie: `access_token=${held.access_token.value}` } });
+      assert.equal(viaCookie.status, 401);
+      const refreshed = await fetch(`${stack.appUrl}/auth/refresh`, {
+        method: 'POST', headers: { Cookie: `refresh_token=${held.refresh_token.value}` },
+      });
+      assert.equal(refreshed.status, 401);
+      assert.equal((await refreshed.json()).error, 'idp_error');
+    });
+
+    step('log out with an expired or unusable access token: no guard, the cookies are cleared all the same', async () => {
+      const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const past = Math.floor(Date.now() / 1000) - 3600;
+      const expired = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ sub: 'x', exp: past, iat: past - 3600 })}.${'A'.repeat(342)}`;
+      for (const cookie of [`access_token=${expired}`, 'access_token=junk', '']) {
+        const answer = await fetch(`${stack.appUrl}/auth/logout`, {
+          method: 'POST', headers: cookie ? { Cookie: cookie } : {},
+        });
+        assert.equal(answer.status, 200, `${cookie}: ${answer.status}`);
+        const body = await answer.json();
+        assert.ok(body.logoutUrl.startsWith(new URL(stack.provider.issuer).origin), body.logoutUrl);
+        assert.equal(body.denied, false);
+        const cleared = answer.headers.getSetCookie();
+        for (const name of ['access_token', 'refresh_token', 'id_token']) {
+          assert.ok(cleared.some((c) => c.startsWith(`${name}=;`) && /Max-Age=0/i.test(c)), `${name} not cleared: ${cleared}`);
+        }
+      }
     });
 
     step('the provider\'s callback URL replayed, or forged, signs nobody in', async () => {
@@ -308,8 +343,12 @@ for (const store of ['memory', 'redis']) {
       step('redis holds no readable code or token', async () => {
         const keys = await stack.redis.command('KEYS', '*');
         assert.ok(!keys.includes(exchangeCode), 'an exchange code is a Redis key');
-        // The exchange code was redeemed, the states consumed: nothing is left.
-        assert.equal(keys.trim(), '*0');
+        // The exchange code was redeemed, the states consumed: all that is left is the deny
+        // list entry of the session logged out above, under a hash (no token, no session id),
+        // until the access token's exp.
+        const lines = keys.trim().split('\r\n');
+        assert.equal(lines[0], '*1', keys);
+        assert.match(lines[2], /:deny:[A-Za-z0-9_-]{43}$/);
       });
     }
   });

@@ -142,24 +142,37 @@ export class AuthController {
   }
 
   /**
-   * POST /auth/logout: clears every auth cookie (with the attributes they were set with) and
-   * answers the provider's end-session URL for the browser to follow.
+   * POST /auth/logout: no guard, so that an expired or missing access token still logs out.
+   * Clears every auth cookie (with the attributes they were set with) before anything else,
+   * then ends the session for good: the access token's session goes on the deny list in the
+   * store (every instance refuses that token at once, even before it expires), the refresh
+   * token is revoked at the provider, and the answer is the provider's end-session URL
+   * (id_token_hint, post_logout_redirect_uri) for the browser to follow. A revocation or
+   * deny-list failure is logged, not turned into an error: the user is logged out here anyway.
    */
   @Post('logout')
   @HttpCode(200)
   @UseGuards(SameOriginGuard)
-  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ logoutUrl: string }> {
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response):
+    Promise<{ logoutUrl: string; revoked: boolean; denied: boolean }> {
+    const accessToken = this.oidc.requestCookie(req, 'access');
+    const refreshToken = this.oidc.requestCookie(req, 'refresh');
     const idTokenHint = this.oidc.requestCookie(req, 'idToken');
     this.oidc.clearTokenCookies(res);
     this.oidc.clearCookie(res, 'login');
     try {
-      const logoutUrl = await this.oidc.rp.logoutUrl({
-        ...(idTokenHint ? { idTokenHint } : {}),
+      const out = await this.oidc.rp.logout({
+        accessToken,
+        refreshToken,
+        idTokenHint,
         postLogoutRedirectUri: this.config.postLogoutRedirectUri,
       });
-      return { logoutUrl };
+      if (out.revokeError) logFailure(out.revokeError, 'logout: refresh token revocation');
+      if (out.denyError) logFailure(out.denyError, 'logout: deny list');
+      // A provider without an end-session endpoint: straight to where it would have sent us.
+      return { logoutUrl: out.logoutUrl ?? this.config.postLogoutRedirectUri, revoked: out.revoked, denied: out.denied };
     } catch (err) {
-      throw toHttp(err, 'logoutUrl');
+      throw toHttp(err, 'logout');
     }
   }
 }

@@ -47,6 +47,9 @@ export class OidcService {
       scopes: config.scopes,
       accessTokenAudience: config.audience,
       postLogoutRedirectUri: config.postLogoutRedirectUri,
+      // A logout puts the session on a deny list in the store: its access token is refused at
+      // once by every instance sharing the store, not only when it expires.
+      denyList: true,
       ...(config.internalUrl ? { internalUrl: config.internalUrl } : {}),
       principal: config.principal,
     });
