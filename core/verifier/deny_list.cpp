@@ -107,7 +107,8 @@ Error add(store::Store& store, std::string_view claims_json, std::string_view to
 }
 
 Error check(store::Store& store, std::string_view claims_json, std::string_view token) {
-  json::StrictParser& parser = json::thread_parser();
+  // A parser of its own: the shared per-thread one may hold a document a caller still reads.
+  thread_local json::StrictParser parser;
   const Subject s = subject_of(parser, claims_json, token);
   std::string value;
   Error err = store.get(key_of(s), value);
