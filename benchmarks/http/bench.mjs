@@ -1,6 +1,8 @@
 // GET /api/me through HTTP, in one run: the NestJS example (examples/nestjs) guarded by
-// oidcore, the same NestJS 11 app shape guarded by passport-jwt + jwks-rsa (src/, built with
-// tsc), and the unguarded GET /api/health of each app as the floor; the access token in the
+// oidcore (its OidcoreGuard on /api/me, and the Passport drop-in AuthGuard('oidcore') on
+// /auth/session), the same NestJS 11 app shape guarded by passport-jwt + jwks-rsa (src/, built
+// with tsc) and by a Passport strategy that checks nothing, and the unguarded GET /api/health
+// of each app as the floor; the access token in the
 // access_token cookie and in `Authorization: Bearer`. Each app is one process; autocannon
 // keeps 50 connections busy against it for a few seconds per case, in interleaved rounds.
 //
@@ -218,6 +220,15 @@ async function check(app) {
       const me = await get(app, '/api/me', headersFor(source, token));
       if (me.status !== 401) throw new Error(`${app.name}: /api/me with a bad token (${source}) answered ${me.status}`);
     }
+    if (app === example) {
+      // The same verification through Passport (the drop-in strategy).
+      const session = await get(app, '/auth/session', headersFor(source, hot[2]));
+      if (session.status !== 200 || session.body?.principal?.sub !== subOf(hot[2])) {
+        throw new Error(`${app.name}: /auth/session answered ${session.status} ${JSON.stringify(session.body)}`);
+      }
+      const refused = await get(app, '/auth/session', headersFor(source, forged));
+      if (refused.status !== 401) throw new Error(`${app.name}: /auth/session with a forged token answered ${refused.status}`);
+    }
     if (app === peer) {
       const unchecked = await get(app, '/api/me-unchecked', headersFor(source, forged));
       if (unchecked.status !== 200 || typeof unchecked.body?.user?.sub !== 'string') {
@@ -240,8 +251,9 @@ log(`both guards accept good tokens and refuse forged ones; keys fetched: ${JSON
 const CASES = [];
 for (const source of ['cookie', 'bearer']) {
   CASES.push(
-    { id: `oidcore-${source}`, label: 'oidcore (examples/nestjs), /api/me', app: example, path: '/api/me', source, tokens: hot, guard: 'oidcore' },
+    { id: `oidcore-${source}`, label: 'oidcore: examples/nestjs /api/me (OidcoreGuard)', app: example, path: '/api/me', source, tokens: hot, guard: 'oidcore' },
     { id: `oidcore-cold-${source}`, label: `oidcore, ${COLD_TOKENS} tokens cycled (token cache misses)`, app: example, path: '/api/me', source, tokens: cold, guard: 'oidcore' },
+    { id: `oidcore-passport-${source}`, label: 'oidcore through Passport: examples/nestjs /auth/session (AuthGuard(\'oidcore\'))', app: example, path: '/auth/session', source, tokens: hot, guard: 'oidcore' },
     { id: `passport-${source}`, label: 'passport-jwt + jwks-rsa, /api/me', app: peer, path: '/api/me', source, tokens: hot, guard: 'passport-jwt' },
     { id: `unchecked-${source}`, label: 'a Passport guard that checks nothing (NestJS + Passport alone)', app: peer, path: '/api/me-unchecked', source, tokens: hot, guard: 'none (accept-all strategy)' },
     { id: `floor-${source}`, label: 'unguarded /api/health (examples/nestjs): floor', app: example, path: '/api/health', source, tokens: hot, guard: null },
@@ -407,7 +419,7 @@ lines.push(`HTTP: GET /api/me, ${CONNECTIONS} connections, ${SECONDS} s x ${ROUN
 lines.push('');
 lines.push('| case | cookie req/s | ÷ passport-jwt | ÷ its app\'s floor | per app CPU-s | p99 ms | Bearer req/s | ÷ passport-jwt | ÷ its app\'s floor | per app CPU-s | p99 ms |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const base of ['oidcore', 'oidcore-cold', 'passport', 'unchecked', 'floor', 'floor-peer']) {
+for (const base of ['oidcore', 'oidcore-cold', 'oidcore-passport', 'passport', 'unchecked', 'floor', 'floor-peer']) {
   const cells = [results[`${base}-cookie`].label];
   for (const source of ['cookie', 'bearer']) {
     const r = results[`${base}-${source}`];

@@ -5,6 +5,7 @@ import { ApiController } from './api.controller';
 import { AuthController } from './auth/auth.controller';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { OidcService } from './auth/oidc.service';
+import { OidcoreGuard } from './auth/oidcore.guard';
 import { SameOriginGuard } from './auth/same-origin.guard';
 import { ConfigModule } from './config.module';
 import { RootController } from './root.controller';
@@ -12,6 +13,6 @@ import { RootController } from './root.controller';
 @Module({
   imports: [ConfigModule, PassportModule],
   controllers: [RootController, AuthController, ApiController],
-  providers: [OidcService, JwtStrategy, SameOriginGuard],
+  providers: [OidcService, JwtStrategy, OidcoreGuard, SameOriginGuard],
 })
 export class AppModule {}

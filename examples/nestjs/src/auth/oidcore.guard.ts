@@ -1,0 +1,55 @@
+import { debuglog } from 'node:util';
+
+import {
+  CanActivate, ExecutionContext, Injectable, ServiceUnavailableException, UnauthorizedException,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { OidcoreError } from 'oidcore';
+
+import type { User } from './jwt.strategy';
+import { OidcService } from './oidc.service';
+
+const debug = debuglog('oidcore');
+
+// The provider's keys or metadata could not be had: not the token's fault.
+const UNAVAILABLE = new Set(['jwks_unavailable', 'http_error', 'store_unavailable']);
+
+/**
+ * The API's guard: what AuthGuard('oidcore') does (the access token from its cookie, else
+ * `Authorization: Bearer`, verified by oidcore; the core's principal in `req.user`), without
+ * Passport in between. Passport's own work on every request (a strategy object and its
+ * callbacks made anew, the promise around them) costs more than oidcore's verification of a
+ * known token; benchmarks/README.md, "HTTP", has the numbers. A missing or rejected token is
+ * a 401 (the reason only under NODE_DEBUG=oidcore); keys that cannot be fetched are a 503.
+ */
+@Injectable()
+export class OidcoreGuard implements CanActivate {
+  // Frozen: the binding converts it for the core once.
+  private readonly options: Readonly<{ cookieName: string }>;
+
+  constructor(private readonly oidc: OidcService) {
+    this.options = Object.freeze({ cookieName: oidc.cookieName('access') });
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request & { user?: User }>();
+    let principal;
+    try {
+      ({ principal } = await this.oidc.rp.verifyRequest(req, this.options));
+    } catch (err) {
+      if (!(err instanceof OidcoreError)) throw err;
+      if (UNAVAILABLE.has(err.code)) throw new ServiceUnavailableException({ error: err.code });
+      debug('token rejected: %s: %s', err.code, err.message);
+      throw new UnauthorizedException();
+    }
+    if (!principal || typeof principal.sub !== 'string') throw new UnauthorizedException();
+    req.user = {
+      sub: principal.sub,
+      email: principal.email,
+      name: principal.name,
+      organizationId: principal.organizationId,
+      role: principal.role,
+    };
+    return true;
+  }
+}
