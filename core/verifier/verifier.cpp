@@ -60,12 +60,10 @@ namespace {
 
 // Clock bounds within which a verified token's answer may be reused without re-checking its
 // claims: conservative (no clock tolerance, fractions rounded inwards), so that anything
-// near an edge goes through the whole verification and gets its exact verdict.
-TokenCache::Window cache_window(const std::string& claims_json, const jose::ClaimPolicy& policy) {
+// near an edge goes through the whole verification and gets its exact verdict. Read from the
+// claim set the verification parsed (not parsed again).
+TokenCache::Window cache_window(simdjson::dom::object claims, const jose::ClaimPolicy& policy) {
   TokenCache::Window w;
-  simdjson::dom::element root;
-  simdjson::dom::object claims;
-  if (json::thread_parser().parse(claims_json, root) || root.get_object().get(claims)) return {1, 0};  // never
   const auto number = [&](const char* name) -> std::optional<double> {
     simdjson::dom::element e;
     if (claims.at_key(name).get(e)) return std::nullopt;
@@ -112,8 +110,9 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
   }
   Error err;
   if (!cached) {
-    err = verify_impl(token, out, options, std::move(snap));
-    if (!err && cacheable) token_cache_->insert(token, out, cache_window(out.claims, config_.claims), out.key_generation);
+    TokenCache::Window window{1, 0};  // never, unless the verification says otherwise
+    err = verify_impl(token, out, options, std::move(snap), cacheable ? &window : nullptr);
+    if (!err && cacheable) token_cache_->insert(token, out, window, out.key_generation);
   }
   // The deny list last, for cached answers too: junk never costs a store round trip, and a
   // session ended after its token was cached is refused all the same.
@@ -166,7 +165,8 @@ Error Verifier::keys_for(const VerifyOptions& options, std::shared_ptr<const jwk
 }
 
 Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options,
-                             std::shared_ptr<const jwks::KeySnapshot> snap) const {
+                             std::shared_ptr<const jwks::KeySnapshot> snap,
+                             TokenCache::Window* cache_window_out) const {
   // Buffers reused across calls on this thread: no allocation per token once warm.
   thread_local jose::CompactJws jws;
   thread_local jose::JwsHeader header;
@@ -223,6 +223,7 @@ Error Verifier::verify_impl(std::string_view token, VerifiedToken& out, const Ve
       return Error(Status::bad_type, "token type \"" + printable(header.typ) + "\" is not \"" + *config_.typ + "\"");
   }
 
+  if (cache_window_out) *cache_window_out = cache_window(claims, config_.claims);
   out.claims.assign(jws.payload_json);
   out.principal.clear();
   if (config_.principal) jose::build_principal(claims, *config_.principal, out.principal);

@@ -121,9 +121,11 @@ class Verifier {
 
  private:
   int64_t now() const noexcept;
-  // `snap`: the remote key snapshot already taken by the caller, or null.
+  // `snap`: the remote key snapshot already taken by the caller, or null. `cache_window_out`:
+  // when not null, set on success to the bounds within which the token-cache may answer.
   Error verify_impl(std::string_view token, VerifiedToken& out, const VerifyOptions& options,
-                    std::shared_ptr<const jwks::KeySnapshot> snap) const;
+                    std::shared_ptr<const jwks::KeySnapshot> snap,
+                    TokenCache::Window* cache_window_out = nullptr) const;
   // The deny-list lookup of a token that verified.
   Error check_deny_list(std::string_view token, const VerifiedToken& verified, const VerifyOptions& options) const;
   // Fills `snap` (taking one when it is null) with usable keys, fetching when allowed.
