@@ -18,18 +18,18 @@ ci_when_stale() {
      && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     return 0
   fi
-  echo "npm ci in $1"
+  echo "npm ci in $1" >&2
   (cd "$dir" && npm ci "${flags[@]}")
 }
 
-echo "building the Node binding (npm install in bindings/node)"
+echo "building the Node binding (npm install in bindings/node)" >&2
 if ! out=$(cd "$root/bindings/node" && npm install "${flags[@]}" 2>&1); then
   printf '%s\n' "$out" >&2
   exit 1
 fi
 ci_when_stale examples/nestjs @nestjs/core/package.json
 ci_when_stale benchmarks/http autocannon/package.json
-echo "compiling examples/nestjs and benchmarks/http (tsc)"
+echo "compiling examples/nestjs and benchmarks/http (tsc)" >&2
 (cd "$root/examples/nestjs" && npm run --silent build)
 (cd "$root/benchmarks/http" && npm run --silent build)
 cd "$root/benchmarks/http"
