@@ -77,6 +77,12 @@ export interface VerifierOptions {
   denyList?: boolean;
   /** The deny list's store, shared with the relying parties that log users out. */
   store?: Store;
+  /**
+   * Default false: a store that fails the lookup refuses the token ('store_unavailable').
+   * true: the token is accepted and the store left alone for 5 s, so verification keeps
+   * working through a store outage (logged-out tokens then pass until it is back).
+   */
+  denyListFailOpen?: boolean;
   /** Seconds since auth_time (or iat). */
   maxAge?: number;
   /** Authorized party (the client id) for ID tokens. */
@@ -295,6 +301,8 @@ export interface RelyingPartyOptions {
    * store lookup each, on every instance sharing the store.
    */
   denyList?: boolean;
+  /** As Verifier's: accept tokens while the store fails the deny-list lookup (default false: refuse). */
+  denyListFailOpen?: boolean;
   /** Seconds: default 600, 60 and 3600. */
   stateTtl?: number;
   exchangeCodeTtl?: number;

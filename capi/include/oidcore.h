@@ -162,7 +162,8 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_verifier_new(const char *co
  * without it). A token that passes every other check (or comes from the verified-token
  * cache) is then looked up in the store, one round trip: listed (its `sid`, else its `jti`,
  * else the token itself), OIDCORE_REVOKED; a store that fails, OIDCORE_STORE_UNAVAILABLE
- * (fail closed: the token is not accepted). Tokens that fail any other check never reach
+ * (fail closed: the token is not accepted), unless "deny_list_fail_open": true, which accepts
+ * the token and leaves the store alone for 5 s. Tokens that fail any other check never reach
  * the store. oidcore_verifier_verify_cached() (and "allow_fetch": false) does not wait on a
  * Redis store: it answers OIDCORE_NEEDS_FETCH; a memory store is asked inline. `store` must
  * outlive the verifier. Otherwise as oidcore_verifier_new().
@@ -510,7 +511,8 @@ typedef struct oidcore_rp oidcore_rp;
  * "validate_access_token" (default true: a JWT access token is verified), "access_token_audience",
  * "post_logout_redirect_uri", "state_ttl" (600), "exchange_code_ttl" (60), "discovery_ttl"
  * (3600), "refresh_reuse_window" (2 s, 0..60: see oidcore_rp_refresh), "authorization_params" (extra string parameters such as "prompt"),
- * "deny_list" (default false: see oidcore_rp_logout; the deny list is kept in `store`), and the verifier
+ * "deny_list" (default false: see oidcore_rp_logout; the deny list is kept in `store`),
+ * "deny_list_fail_open" (default false: see oidcore_verifier_new_with_store), and the verifier
  * keys "algorithms", "clock_tolerance", "principal", "max_age", "min_rsa_bits", "ca_file",
  * "ca_dir", "connect_timeout", "http_timeout", "max_response_bytes", "cache_*",
  * "stale_if_error", "jwks_refetch_interval", "jwks_requests_per_minute", "jwks_retry_interval",

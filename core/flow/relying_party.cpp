@@ -326,6 +326,8 @@ Error parse_relying_party_config(std::string_view text, RelyingPartyConfig& out)
       if (!absolute_http_url(out.post_logout_redirect_uri)) return bad(key, "must be an absolute http(s) URL");
     } else if (key == "deny_list") {
       if (v.get_bool().get(out.deny_list)) return bad(key, "must be true or false");
+    } else if (key == "deny_list_fail_open") {
+      if (v.get_bool().get(out.deny_list_fail_open)) return bad(key, "must be true or false");
     } else if (key == "state_ttl") {
       if (auto err = read_ttl(v, key, 1, 86400, out.state_ttl)) return err;
     } else if (key == "exchange_code_ttl") {
@@ -632,6 +634,7 @@ Error RelyingParty::build_provider(const jwks::ProviderMetadata& meta, const std
     // Only access tokens are refused once their session ended; the ID token is checked at
     // the login itself, before any logout of that session can have happened.
     access_config.deny_list = true;
+    access_config.deny_list_fail_open = config_.deny_list_fail_open;
     access_config.deny_store = &store_;
   }
   if (config_.hs256_client_secret) {

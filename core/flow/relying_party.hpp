@@ -58,6 +58,9 @@ struct RelyingPartyConfig {
   // verify_access_token() refuses listed tokens (Status::revoked) at the cost of one store
   // lookup per verification. Off by default.
   bool deny_list = false;
+  // A store that fails the lookup: refused (store_unavailable) unless this is true; see
+  // VerifierConfig::deny_list_fail_open.
+  bool deny_list_fail_open = false;
   int64_t state_ttl = 600;
   int64_t exchange_code_ttl = 60;
   int64_t discovery_ttl = 3600;  // provider metadata is fetched again after this long

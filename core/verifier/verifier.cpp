@@ -139,9 +139,20 @@ Error Verifier::deny(std::string_view token, bool& denied) const {
 
 Error Verifier::check_deny_list(std::string_view token, const VerifiedToken& verified,
                                 const VerifyOptions& options) const {
+  const auto steady_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  // Fail open, explicitly configured: while the store is failing, tokens are not held up.
+  if (config_.deny_list_fail_open && steady_ns() < deny_list_skip_until_.load(std::memory_order_relaxed)) return {};
   // A caller that must not block (an event loop) does not wait on a store's round trip.
   if (!options.allow_fetch && config_.deny_store->remote()) return Error(Status::needs_fetch, "");
-  return deny_list::check(*config_.deny_store, verified.claims, token);
+  Error err = deny_list::check(*config_.deny_store, verified.claims, token);
+  if (err.status == Status::store_unavailable && config_.deny_list_fail_open) {
+    deny_list_skip_until_.store(steady_ns() + kDenyListBackoff * 1'000'000'000, std::memory_order_relaxed);
+    return {};
+  }
+  return err;
 }
 
 Error Verifier::keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const {

@@ -47,6 +47,12 @@ struct VerifierConfig {
   // (Verifier::create with a store; a relying party passes its own). A token that passed
   // every other check costs one store lookup.
   bool deny_list = false;
+  // A store that fails the lookup: by default the token is refused (store_unavailable, fail
+  // closed). true: it is accepted, and the store is not asked again for kDenyListBackoff
+  // seconds (every verification answered at once, none waiting on a store that is down):
+  // for applications that must keep serving valid tokens through a store outage, at the
+  // price of logged-out tokens passing until the store is back (their exp still bounds them).
+  bool deny_list_fail_open = false;
   store::Store* deny_store = nullptr;  // not owned; outlives the verifier
   bool remote() const { return discovery || !jwks_uri.empty(); }
 };
@@ -118,6 +124,8 @@ class Verifier {
 
   // At most this many keys are tried for a token without `kid` (bounds CPU per token).
   static constexpr size_t kMaxKidlessCandidates = jose::kMaxKidlessCandidates;
+  // With deny_list_fail_open: seconds without deny-list lookups after the store failed one.
+  static constexpr int64_t kDenyListBackoff = 5;
 
  private:
   int64_t now() const noexcept;
@@ -136,6 +144,8 @@ class Verifier {
   std::unique_ptr<TokenCache> token_cache_;
   // Verifications by outcome; per-thread stripes, so that threads do not share a written line.
   mutable StripedCounters<kStatusCount> counters_;
+  // deny_list_fail_open: steady-clock nanoseconds until which the deny list is not consulted.
+  mutable std::atomic<int64_t> deny_list_skip_until_{0};
 };
 
 }  // namespace oidcore

@@ -137,6 +137,8 @@ Error parse_verifier_config(std::string_view text, VerifierConfig& out) {
       out.key_policy.min_rsa_bits = static_cast<int>(n);
     } else if (key == "deny_list") {
       if (v.get_bool().get(out.deny_list)) return bad(key, "must be true or false");
+    } else if (key == "deny_list_fail_open") {
+      if (v.get_bool().get(out.deny_list_fail_open)) return bad(key, "must be true or false");
     } else if (key == "token_cache_size") {
       int64_t n = 0;
       if (auto err = read_int(v, key, 0, 1 << 20, n)) return err;

@@ -323,3 +323,37 @@ TEST(DenyList, TheStatusHasAStableName) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DenyList, FailOpenOnlyWhenAskedAndThenTheStoreIsLeftAloneForABit) {
+  Fixture f;
+  const std::string token = f.token(claims(kNow + 100, ",\"sid\":\"x\""));
+  ASSERT_TRUE(f.deny(token));
+  // Default: a failing store refuses (covered above); fail open accepts, and for the next
+  // few seconds no verification waits on the failing store, not even a non-blocking one.
+  auto open = f.verifier(kNow, nullptr, ",\"deny_list_fail_open\":true");
+  EXPECT_STATUS(verify(*open, token), revoked);  // a store that answers is obeyed
+  f.store->fail_gets = true;
+  f.store->remote_answer = true;
+  const int gets = f.store->gets;
+  EXPECT_STATUS(verify(*open, token), ok);
+  EXPECT_EQ(f.store->gets, gets + 1);
+  VerifyOptions no_wait;
+  no_wait.allow_fetch = false;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_STATUS(verify(*open, token), ok);
+    EXPECT_STATUS(verify(*open, token, no_wait), ok);
+  }
+  EXPECT_EQ(f.store->gets, gets + 1) << "the failing store was asked again within the back-off";
+  // The same failure without the option: refused, every time.
+  auto closed = f.verifier();
+  EXPECT_STATUS(verify(*closed, token), store_unavailable);
+  EXPECT_STATUS(verify(*closed, token), store_unavailable);
+  EXPECT_EQ(f.store->gets, gets + 3);
+  Error err;
+  EXPECT_FALSE(Verifier::create(f.config(kNow, ",\"deny_list\":true,\"deny_list_fail_open\":\"yes\""), f.store.get(), err));
+  EXPECT_EQ(err.status, Status::invalid_config);
+}
+
+}  // namespace

@@ -137,3 +137,29 @@ test('Verifier.deny: the session ends for every verifier of the store, forged to
   assert.throws(() => new Verifier({ ...options, store }), (e) => code('invalid_config')(e) && /deny_?list/i.test(e.message));
   assert.throws(() => new Verifier({ ...options, denyList: true, store: {} }), code('invalid_config'));
 });
+
+test('a Redis outage: the deny list fails closed, unless told to fail open', async () => {
+  const redis = await startRedis();
+  let stopped = false;
+  try {
+    const store = new RedisStore({ url: redis.url, keyPrefix: 'node-deny-outage:', commandTimeout: 0.5, connectTimeout: 0.5 });
+    const key = makeKey('ES256', 'k1');
+    const options = { issuer: 'https://idp.example/application/o/app/', audience: 'app', jwks: { keys: [key.jwk] }, store };
+    const closed = new Verifier({ ...options, denyList: true });
+    const open = new Verifier({ ...options, denyList: true, denyListFailOpen: true });
+    const token = sign(key, claims({ sid: 'outage' }));
+    await closed.verify(token);
+    await open.verify(token);
+    await redis.stop();
+    stopped = true;
+    await assert.rejects(closed.verify(token), code('store_unavailable'));
+    assert.throws(() => closed.verifySync(token), code('store_unavailable'));
+    await open.verify(token);  // accepted: the lookup failed
+    // Within the back-off the store is not asked: answered at once, on the calling thread.
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 20; i += 1) open.verifySync(token);
+    assert.ok(process.hrtime.bigint() - t0 < 100_000_000n, 'verifications waited on the store that is down');
+  } finally {
+    if (!stopped) await redis.stop();
+  }
+});
