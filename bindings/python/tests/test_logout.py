@@ -157,3 +157,21 @@ def test_verifier_deny_ends_the_session_for_every_verifier_of_the_store() -> Non
         oidcore.Verifier(store=store, **options)
     with pytest.raises(oidcore.ArgumentTypeError):
         oidcore.Verifier(deny_list=True, store=object(), **options)  # type: ignore[arg-type]
+
+
+def test_a_store_that_fails_refuses_unless_told_to_fail_open() -> None:
+    from conftest import free_port
+    jwks = {"keys": [{"kty": "oct", "kid": "h1", "k": base64.urlsafe_b64encode(SECRET).rstrip(b"=").decode()}]}
+    options: dict[str, Any] = dict(issuer=ISS, audience="app", jwks=jwks, algorithms=["HS256"])
+    down = oidcore.RedisStore(url=f"redis://127.0.0.1:{free_port()}", connect_timeout=0.5, command_timeout=0.5)
+    token = hs256({"iss": ISS, "aud": "app", "sid": "s-2", "exp": int(time.time()) + 600})
+    closed = oidcore.Verifier(deny_list=True, store=down, **options)
+    with pytest.raises(oidcore.StoreUnavailable):
+        closed.verify(token)
+    with pytest.raises(oidcore.StoreUnavailable):
+        asyncio.run(closed.verify_async(token))
+    with pytest.raises(oidcore.StoreUnavailable):
+        closed.deny(token)
+    opened = oidcore.Verifier(deny_list=True, deny_list_fail_open=True, store=down, **options)
+    assert opened.verify(token)["claims"]["sid"] == "s-2"
+    assert asyncio.run(opened.verify_async(token))["claims"]["sid"] == "s-2"
