@@ -477,6 +477,7 @@ describe('the example\'s configuration', () => {
     });
     assert.equal(c.redirectUri, 'http://127.0.0.1:3000/auth/callback');
     assert.equal(c.refreshTokenLifetime, 30 * 24 * 3600);
+    assert.equal(c.denyList, true);
     assert.deepEqual(c.principal, {
       roles: [{ group: 'admins', role: 'admin' }], defaultRole: 'user', groupsClaim: 'groups',
       organizationIdClaim: 'organizationId', organizationFallback: 'sub',
@@ -490,7 +491,9 @@ describe('the example\'s configuration', () => {
       GLOBAL_PREFIX: '/api/v2/', COOKIE_PREFIX: '__Secure-', LOGIN_COOKIE: 'shop_login',
       ROLE_MAP: 'admins=admin, staff = editor', DEFAULT_ROLE: 'viewer', GROUPS_CLAIM: 'ak_groups',
       ORGANIZATION_CLAIM: 'tenant', ORGANIZATION_FALLBACK: 'none', REFRESH_TOKEN_LIFETIME: '86400',
+      DENY_LIST: 'off',
     });
+    assert.equal(c.denyList, false);
     assert.equal(c.issuer, 'https://sso.example.com/application/o/shop/');
     assert.deepEqual(c.audience, ['shop-web', 'shop-api']);
     assert.deepEqual(c.scopes, ['openid', 'email']);
@@ -512,6 +515,7 @@ describe('the example\'s configuration', () => {
       [{ ROLE_MAP: 'admins' }, /ROLE_MAP/],
       [{ ROLE_MAP: '=admin' }, /ROLE_MAP/],
       [{ ORGANIZATION_FALLBACK: 'email' }, /ORGANIZATION_FALLBACK/],
+      [{ DENY_LIST: 'true' }, /DENY_LIST/],
       [{ GLOBAL_PREFIX: 'a b' }, /GLOBAL_PREFIX/],
       [{ REFRESH_TOKEN_LIFETIME: '30d' }, /REFRESH_TOKEN_LIFETIME/],
       [{ SCOPES: 'profile email' }, /SCOPES/],

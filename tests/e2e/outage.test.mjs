@@ -6,7 +6,9 @@
 // routes, 503 {error} for the JSON ones), never a hang and never a 500. The guarded API keeps
 // answering 200 for a valid access token while the provider is away (cached keys); while
 // Redis is, it answers 503 store_unavailable within the store's deadline, because the example
-// consults the deny list of ended sessions in Redis and that check fails closed. The process
+// consults the deny list of ended sessions in Redis and that check fails closed; a second
+// instance on the same Redis with the deny list off (DENY_LIST=off) keeps answering 200
+// throughout, since verifying a token then needs neither Redis nor the provider. The process
 // stays up, run with --unhandled-rejections=strict, well past the moment a Redis outage during
 // a login used to take the whole process down through an un-awaited write; and once both are
 // back the API answers again and a new login works without restarting the app.
@@ -18,7 +20,9 @@ import { driveLogin, startProvider } from '../idp/oidc-provider/drive.mjs';
 import {
   authCookies, dashboardState, launchBrowser, newSession, pageFetch, signInAtProvider,
 } from './lib/browser.mjs';
-import { USERS, startRedis, startStack } from './lib/stack.mjs';
+import {
+  USERS, freePort, startApp, startRedis, startStack,
+} from './lib/stack.mjs';
 
 // The deadlines behind the bounds below: the example sets no timeout of its own, so these
 // are oidcore's defaults (README, "Timeouts").
@@ -45,6 +49,7 @@ after(async () => { await browser?.close(); });
 
 describe('outages of Redis and of the provider, Redis store', () => {
   let stack;
+  let openApp; // a second instance on the same Redis and provider, DENY_LIST=off
   let redis; // the current redis-server (restarted on the same port)
   let provider; // the current provider (restarted on the same port)
   const extra = []; // what the test started itself, stopped at the end
@@ -56,6 +61,11 @@ describe('outages of Redis and of the provider, Redis store', () => {
   before(async () => {
     stack = await startStack({ store: 'redis', appNodeArgs: ['--unhandled-rejections=strict'] });
     ({ redis, provider } = stack);
+    openApp = await startApp({
+      provider, port: await freePort(), redisUrl: redis.url, nodeArgs: ['--unhandled-rejections=strict'],
+      appEnv: { DENY_LIST: 'off' },
+    });
+    extra.push(openApp);
   });
   after(async () => {
     // Nothing stays frozen: a stopped process would not see SIGTERM.
@@ -83,11 +93,11 @@ describe('outages of Redis and of the provider, Redis store', () => {
    * One request to the app, not following redirects: `{status, location, body, ms}`. A
    * request still unanswered after HANG_MS fails the test as a hang.
    */
-  async function request(path, { method = 'GET', headers = {}, body } = {}) {
+  async function request(path, { method = 'GET', headers = {}, body, base = stack.appUrl } = {}) {
     const started = performance.now();
     let res;
     try {
-      res = await fetch(`${stack.appUrl}${path}`, {
+      res = await fetch(`${base}${path}`, {
         method,
         headers: { ...(method === 'POST' ? { Origin: stack.appUrl } : {}), ...headers },
         body,
@@ -159,6 +169,21 @@ describe('outages of Redis and of the provider, Redis store', () => {
   }
 
   /**
+   * The instance without the deny list serves alice's valid token whatever is down: 200,
+   * fast, in a cookie and as a Bearer token.
+   */
+  async function meServedWithoutDenyList(boundMs, what) {
+    const access = tokens.access_token.value;
+    for (const headers of [{ Cookie: cookieHeader({ access_token: access }) }, { Authorization: `Bearer ${access}` }]) {
+      const me = await request('/api/me', { headers, base: openApp.url });
+      within(me, boundMs, `${what}: /api/me, DENY_LIST=off`);
+      assert.equal(me.status, 200, `${what}: /api/me, DENY_LIST=off, answered ${me.status} ${JSON.stringify(me.body)}`);
+      assert.equal(me.body.user.email, 'alice@example.com');
+    }
+    assert.ok(openApp.running, `${what}: the DENY_LIST=off instance exited\n${openApp.output}`);
+  }
+
+  /**
    * Without Redis the deny list cannot be asked: /api/me refuses alice's valid token, fast
    * and saying why (503 store_unavailable), rather than letting a logged-out token through.
    */
@@ -217,6 +242,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
     assert.ok(tokens.access_token && tokens.refresh_token, 'access and refresh token cookies');
     for (let i = 0; i < 2; i += 1) spare.push(await freshLogin());
     await meStillServed(STORE_BOUND_MS, 'everything up');
+    await meServedWithoutDenyList(HTTP_BOUND_MS, 'everything up'); // fetches its keys
     // With the store up, an unknown exchange code is a client error, not an outage.
     const answer = await exchange(unknownCode());
     assert.equal(answer.status, 400);
@@ -244,6 +270,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
         failsTo(answer, 'store_unavailable', burstBound, 'GET /auth/login in a burst');
       }
       await meFailsClosed(STORE_BOUND_MS, 'Redis frozen');
+      await meServedWithoutDenyList(STORE_BOUND_MS, 'Redis frozen');
       appAlive('Redis frozen');
     } finally {
       process.kill(redis.pid, 'SIGCONT');
@@ -266,6 +293,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
     failsTo(await callback.send(), 'store_unavailable', STORE_BOUND_MS, 'GET /auth/callback');
     unavailable(await exchange(unknownCode()), 'store_unavailable', STORE_BOUND_MS, 'POST /auth/exchange');
     await meFailsClosed(STORE_BOUND_MS, 'Redis down');
+    await meServedWithoutDenyList(STORE_BOUND_MS, 'Redis down');
     appAlive('Redis down');
 
     redis = await startRedis({ port: redis.port });
@@ -288,6 +316,7 @@ describe('outages of Redis and of the provider, Redis store', () => {
       assert.equal(login.status, 302);
       assert.ok(login.location.startsWith(`${new URL(provider.issuer).origin}/`), login.location);
       await meStillServed(STORE_BOUND_MS, 'provider frozen');
+      await meServedWithoutDenyList(STORE_BOUND_MS, 'provider frozen');
       appAlive('provider frozen');
     } finally {
       process.kill(provider.pid, 'SIGCONT');

@@ -29,6 +29,12 @@
 //                  instead of this process's memory
 //   POST_LOGOUT_REDIRECT_URI  where the provider sends the browser after logout
 //                  (default PUBLIC_URL/app/); it must be registered at the provider
+//   DENY_LIST      "on" (default) or "off". On: a logout puts the session on a deny list in
+//                  the store, and every request's token is checked against it (one store
+//                  lookup), so a logged-out token is refused at once by every instance; while
+//                  the store is unreachable the API answers 503 store_unavailable (fail
+//                  closed). Off: no lookup, the API keeps serving valid tokens through a store
+//                  outage, and a logged-out access token works until it expires.
 //
 // Cookies
 //   COOKIE_PREFIX  put before every cookie name below (default none; e.g. "__Secure-" with an
@@ -86,6 +92,8 @@ export interface AppConfig {
   secureCookies: boolean;
   cookies: { access: CookieSpec; refresh: CookieSpec; idToken: CookieSpec; login: CookieSpec };
   refreshTokenLifetime: number;
+  /** Whether logouts go on a deny list that every verification consults (DENY_LIST). */
+  denyList: boolean;
   principal: PrincipalConfig;
 }
 
@@ -215,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (fallback !== 'sub' && fallback !== 'none') {
     throw new ConfigError(`ORGANIZATION_FALLBACK must be "sub" or "none": ${fallback}`);
   }
+  const denyList = optional(env, 'DENY_LIST') ?? 'on';
+  if (denyList !== 'on' && denyList !== 'off') throw new ConfigError(`DENY_LIST must be "on" or "off": ${denyList}`);
   const scopes = list(optional(env, 'SCOPES') ?? 'openid profile email organization offline_access');
   if (!scopes.includes('openid')) throw new ConfigError('SCOPES must include openid');
   const audience = list(optional(env, 'AUDIENCE') ?? clientId);
@@ -240,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secureCookies,
     cookies: cookieSpecs,
     refreshTokenLifetime: lifetime(env, 'REFRESH_TOKEN_LIFETIME', 30 * 24 * 3600),
+    denyList: denyList === 'on',
     principal: {
       roles: parseRoleMap(optional(env, 'ROLE_MAP') ?? 'admins=admin'),
       defaultRole: optional(env, 'DEFAULT_ROLE') ?? 'user',

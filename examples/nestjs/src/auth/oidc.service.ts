@@ -47,9 +47,10 @@ export class OidcService {
       scopes: config.scopes,
       accessTokenAudience: config.audience,
       postLogoutRedirectUri: config.postLogoutRedirectUri,
-      // A logout puts the session on a deny list in the store: its access token is refused at
-      // once by every instance sharing the store, not only when it expires.
-      denyList: true,
+      // DENY_LIST=on (the default): a logout puts the session on a deny list in the store, and
+      // its access token is refused at once by every instance sharing the store, not only
+      // when it expires; each verification then asks the store (and fails closed without it).
+      denyList: config.denyList,
       ...(config.internalUrl ? { internalUrl: config.internalUrl } : {}),
       principal: config.principal,
     });
