@@ -21,7 +21,7 @@ uint64_t TokenCache::hash(std::string_view token) const noexcept {
   const uint64_t len = token.size();
   std::memcpy(in, &len, 8);
   const size_t tail = token.size() < kHashedTail ? token.size() : kHashedTail;
-  std::memcpy(in + 8, token.data() + token.size() - tail, tail);
+  if (tail != 0) std::memcpy(in + 8, token.data() + token.size() - tail, tail);  // an empty view may have no data
   unsigned char h[crypto_shorthash_BYTES];
   crypto_shorthash(h, in, 8 + tail, key_);
   uint64_t v;

@@ -265,6 +265,8 @@ TEST(TokenCache, TokensSharingTheirEndAreToldApart) {
   EXPECT_TRUE(cache.lookup("xy", 10, 1, claims, principal, alg, kid));
   EXPECT_FALSE(cache.lookup("xz", 10, 1, claims, principal, alg, kid));
   EXPECT_FALSE(cache.lookup("", 10, 1, claims, principal, alg, kid));
+  // An empty view without data (a null pointer), as a caller's empty buffer may be.
+  EXPECT_FALSE(cache.lookup(std::string_view(), 10, 1, claims, principal, alg, kid));
 }
 
 // A token dropped by a lookup (another key generation) and verified again is kept like a
