@@ -234,6 +234,10 @@ async function check(app) {
       if (unchecked.status !== 200 || typeof unchecked.body?.user?.sub !== 'string') {
         throw new Error(`${app.name}: /api/me-unchecked answered ${unchecked.status}`);
       }
+      const nest = await get(app, '/api/me-nest-unchecked', headersFor(source, forged));
+      if (nest.status !== 200 || typeof nest.body?.user?.sub !== 'string') {
+        throw new Error(`${app.name}: /api/me-nest-unchecked answered ${nest.status}`);
+      }
     }
     const health = await get(app, '/api/health', headersFor(source, hot[0]));
     if (health.status !== 200) throw new Error(`${app.name}: /api/health answered ${health.status}`);
@@ -256,6 +260,7 @@ for (const source of ['cookie', 'bearer']) {
     { id: `oidcore-passport-${source}`, label: 'oidcore through Passport: examples/nestjs /auth/session (AuthGuard(\'oidcore\'))', app: example, path: '/auth/session', source, tokens: hot, guard: 'oidcore' },
     { id: `passport-${source}`, label: 'passport-jwt + jwks-rsa, /api/me', app: peer, path: '/api/me', source, tokens: hot, guard: 'passport-jwt' },
     { id: `unchecked-${source}`, label: 'a Passport guard that checks nothing (NestJS + Passport alone)', app: peer, path: '/api/me-unchecked', source, tokens: hot, guard: 'none (accept-all strategy)' },
+    { id: `unchecked-nest-${source}`, label: 'a plain Nest guard that checks nothing (NestJS alone)', app: peer, path: '/api/me-nest-unchecked', source, tokens: hot, guard: 'none (accept-all Nest guard)' },
     { id: `floor-${source}`, label: 'unguarded /api/health (examples/nestjs): floor', app: example, path: '/api/health', source, tokens: hot, guard: null },
     { id: `floor-peer-${source}`, label: 'unguarded /api/health (passport-jwt app)', app: peer, path: '/api/health', source, tokens: hot, guard: null },
   );
@@ -419,7 +424,7 @@ lines.push(`HTTP: GET /api/me, ${CONNECTIONS} connections, ${SECONDS} s x ${ROUN
 lines.push('');
 lines.push('| case | cookie req/s | ÷ passport-jwt | ÷ its app\'s floor | per app CPU-s | p99 ms | Bearer req/s | ÷ passport-jwt | ÷ its app\'s floor | per app CPU-s | p99 ms |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const base of ['oidcore', 'oidcore-cold', 'oidcore-passport', 'passport', 'unchecked', 'floor', 'floor-peer']) {
+for (const base of ['oidcore', 'oidcore-cold', 'oidcore-passport', 'passport', 'unchecked', 'unchecked-nest', 'floor', 'floor-peer']) {
   const cells = [results[`${base}-cookie`].label];
   for (const source of ['cookie', 'bearer']) {
     const r = results[`${base}-${source}`];

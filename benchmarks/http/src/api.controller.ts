@@ -3,6 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 
 import type { User } from './jwt.strategy';
+import { NoopGuard } from './noop.guard';
 
 /** The example's ApiController, with passport-jwt's guard. */
 @Controller('api')
@@ -17,6 +18,13 @@ export class ApiController {
   @Get('me-unchecked')
   @UseGuards(AuthGuard('noop'))
   meUnchecked(@Req() req: Request & { user?: User }): { user: User | undefined } {
+    return { user: req.user };
+  }
+
+  /** The same handler behind a plain Nest guard that checks nothing: NestJS alone. */
+  @Get('me-nest-unchecked')
+  @UseGuards(NoopGuard)
+  meNestUnchecked(@Req() req: Request & { user?: User }): { user: User | undefined } {
     return { user: req.user };
   }
 

@@ -22,7 +22,7 @@ class AcceptAll extends Strategy {
 }
 
 // A user of the same shape and size as the ones the real guards return.
-const USER: User = {
+export const USER: User = {
   sub: 'a3c1e7f04b9d2e6a8c5f1b3d7e9a2c4f6b8d0e1a3c5f7b9d1e3a5c7f9b1d3e5a',
   email: 'user0@example.com',
   name: 'Example User 0',
