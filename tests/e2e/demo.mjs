@@ -90,7 +90,7 @@ async function drive() {
     const sessionInfo = await pageFetch(page, '/auth/session');
     say(`   GET /auth/session -> ${sessionInfo.status} ${JSON.stringify(sessionInfo.body)}`);
     const me = await pageFetch(page, '/api/me');
-    say(`   GET /api/me (AuthGuard('oidcore')) -> ${me.status} ${JSON.stringify(me.body)}`);
+    say(`   GET /api/me (OidcoreGuard) -> ${me.status} ${JSON.stringify(me.body)}`);
     const anonymous = await pageFetch(page, '/api/me', { credentials: 'omit' });
     say(`   GET /api/me without the cookie -> ${anonymous.status} ${JSON.stringify(anonymous.body)}`);
 
