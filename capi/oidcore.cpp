@@ -774,6 +774,13 @@ oidcore_status oidcore_rp_logout_url(oidcore_rp* rp, const char* options_json, s
     oidcore::flow::LogoutOptions options;
     if (auto err = oidcore::flow::parse_logout_options(view(options_json, options_len), options))
       return report(error, err);
+    // The tokens are options of oidcore_rp_logout, which acts on them; here they would be
+    // ignored, and a caller who meant to revoke or deny would never know.
+    if (options.access_token || options.refresh_token)
+      return report(error, oidcore::Status::invalid_argument,
+                    options.access_token
+                        ? "\"access_token\" is not an option of the logout URL (oidcore_rp_logout denies)"
+                        : "\"refresh_token\" is not an option of the logout URL (oidcore_rp_logout revokes)");
     std::string url;
     if (auto err = rp->impl->logout_url(options, url)) return report(error, err);
     return hand_out(url, out, out_len, error);

@@ -622,7 +622,8 @@ OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_revoke(oidcore_rp *rp,
 /*
  * The RP-initiated logout URL (end_session_endpoint). `options_json` (NULL/0):
  * {"id_token_hint": STR, "post_logout_redirect_uri": STR (default from the configuration),
- * "state": STR}. *out is the URL, NUL-terminated.
+ * "state": STR}. *out is the URL, NUL-terminated. "access_token" and "refresh_token" are
+ * OIDCORE_INVALID_ARGUMENT here: only oidcore_rp_logout() acts on them.
  */
 OIDCORE_API OIDCORE_NODISCARD oidcore_status oidcore_rp_logout_url(oidcore_rp *rp,
                                                                   const char *options_json,

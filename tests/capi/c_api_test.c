@@ -1298,6 +1298,13 @@ static void test_relying_party(void) {
   CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"post_logout_redirect_uri\":\"javascript:x\"}"), &out, &out_len, &err),
                OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"unknown\":1}"), &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
+  /* Tokens would be ignored by the URL alone: refused, so a caller meaning to end the
+   * session finds oidcore_rp_logout. An absent one (null) is no token. */
+  CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"refresh_token\":\"rt\"}"), &out, &out_len, &err),
+               OIDCORE_INVALID_ARGUMENT);
+  CHECK(contains(err.message, "refresh_token"));
+  CHECK_STATUS(oidcore_rp_logout_url(rp, LIT("{\"access_token\":\"at\"}"), &out, &out_len, &err),
+               OIDCORE_INVALID_ARGUMENT);
   /* Logout: caller mistakes first, then a provider nobody serves (nothing can be done). */
   CHECK_STATUS(oidcore_rp_logout(NULL, NULL, 0, &out, &out_len, &err), OIDCORE_INVALID_ARGUMENT);
   CHECK_STATUS(oidcore_rp_logout(rp, NULL, 0, NULL, NULL, &err), OIDCORE_INVALID_ARGUMENT);
