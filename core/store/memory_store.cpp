@@ -126,7 +126,13 @@ Error MemoryStore::put(std::string_view key, std::string_view value, int64_t ttl
                "the memory store is full (max_entries " + std::to_string(config_.max_entries) + " live entries)");
 }
 
-Error MemoryStore::take(std::string_view key, std::string& value) {
+Error MemoryStore::take(std::string_view key, std::string& value) { return read(key, true, value); }
+
+Error MemoryStore::get(std::string_view key, std::string& value) { return read(key, false, value); }
+
+// take (consume: the entry goes, live or not) and get (it stays while live); an expired entry
+// is never returned and is removed on sight.
+Error MemoryStore::read(std::string_view key, bool consume, std::string& value) {
   value.clear();
   std::string full_key = config_.key_prefix;
   full_key += key;
@@ -137,27 +143,12 @@ Error MemoryStore::take(std::string_view key, std::string& value) {
   auto it = shard.entries.find(full_key);
   if (it == shard.entries.end()) return Error(Status::not_found, "no such entry");
   const bool live = t < it->second.expires_at;
-  if (live) value = std::move(it->second.value);
-  erase_locked(shard, it);
-  if (!live) return Error(Status::not_found, "no such entry");
-  return {};
-}
-
-Error MemoryStore::get(std::string_view key, std::string& value) {
-  value.clear();
-  std::string full_key = config_.key_prefix;
-  full_key += key;
-  Shard& shard = shard_for(full_key);
-  std::lock_guard lock(shard.mutex);
-  const int64_t t = now();
-  reclaim_locked(shard, t, kReclaimPerOperation);
-  auto it = shard.entries.find(full_key);
-  if (it == shard.entries.end()) return Error(Status::not_found, "no such entry");
-  if (t >= it->second.expires_at) {
-    erase_locked(shard, it);
-    return Error(Status::not_found, "no such entry");
+  if (live) {
+    if (consume) value = std::move(it->second.value);
+    else value = it->second.value;
   }
-  value = it->second.value;
+  if (consume || !live) erase_locked(shard, it);
+  if (!live) return Error(Status::not_found, "no such entry");
   return {};
 }
 

@@ -79,6 +79,7 @@ class MemoryStore final : public Store {
   // Removes up to `limit` expired entries of a locked shard.
   void reclaim_locked(Shard& shard, int64_t now, size_t limit);
   void erase_locked(Shard& shard, std::unordered_map<std::string, Entry>::iterator it);
+  [[nodiscard]] Error read(std::string_view key, bool consume, std::string& value);
   bool reserve_slot();
 
   MemoryStoreConfig config_;
