@@ -247,6 +247,29 @@ std::optional<std::string_view> optional_bytes(const char* p, size_t len) {
 }
 
 // The common part of the request verifications: arguments checked, options parsed, then
+// The options of a request verification, parsed. A server passes the same options text on
+// every request: the last one parsed on this thread is kept, and reused while the text is
+// the same byte for byte. Not reentrant (nothing a verification calls parses options).
+oidcore::Error request_options(std::string_view json, const oidcore::web::RequestVerificationOptions*& out) {
+  struct Last {
+    bool valid = false;
+    std::string json;
+    oidcore::web::RequestVerificationOptions options;
+  };
+  thread_local Last last;
+  if (last.valid && last.json == json) {
+    out = &last.options;
+    return {};
+  }
+  last.valid = false;
+  last.options = {};
+  if (auto err = oidcore::web::parse_request_verification_options(json, last.options)) return err;
+  last.json.assign(json);
+  last.valid = true;
+  out = &last.options;
+  return {};
+}
+
 // `verify(cookie, authorization, options, result)` fills the result.
 template <class F>
 oidcore_status verify_request_with(const char* cookie_header, size_t cookie_len, const char* authorization,
@@ -259,14 +282,13 @@ oidcore_status verify_request_with(const char* cookie_header, size_t cookie_len,
   if (!options_json && options_len)
     return report(error, oidcore::Status::invalid_argument, "options_json is NULL but its length is not 0");
   return guarded(error, [&] {
-    oidcore::web::RequestVerificationOptions options;
-    if (auto err = oidcore::web::parse_request_verification_options(
-            std::string_view(options_json ? options_json : "", options_len), options))
+    const oidcore::web::RequestVerificationOptions* options = nullptr;
+    if (auto err = request_options(std::string_view(options_json ? options_json : "", options_len), options))
       return report(error, err);
     auto result = std::make_unique<oidcore_result>();
     oidcore::web::TokenSource source;
     if (auto err = verify(std::string_view(cookie_header ? cookie_header : "", cookie_len),
-                          std::string_view(authorization ? authorization : "", authorization_len), options,
+                          std::string_view(authorization ? authorization : "", authorization_len), *options,
                           *result, source))
       return report(error, err);
     result->source = source == oidcore::web::TokenSource::bearer ? "bearer" : "cookie";

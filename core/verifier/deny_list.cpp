@@ -76,6 +76,12 @@ std::string key_for(std::string_view claims_json, std::string_view token) {
   return key_of(subject_of(parser, claims_json, token));
 }
 
+Listing listing_for(std::string_view claims_json, std::string_view token) {
+  thread_local json::StrictParser parser;
+  const Subject s = subject_of(parser, claims_json, token);
+  return Listing{key_of(s), s.kind};  // s.kind: a literal, not a view into the parser
+}
+
 std::string_view keyed_by(std::string_view claims_json) {
   json::StrictParser parser;
   const Subject s = subject_of(parser, claims_json, {});
@@ -107,14 +113,15 @@ Error add(store::Store& store, std::string_view claims_json, std::string_view to
 }
 
 Error check(store::Store& store, std::string_view claims_json, std::string_view token) {
-  // A parser of its own: the shared per-thread one may hold a document a caller still reads.
-  thread_local json::StrictParser parser;
-  const Subject s = subject_of(parser, claims_json, token);
+  return check(store, listing_for(claims_json, token));
+}
+
+Error check(store::Store& store, const Listing& listing) {
   std::string value;
-  Error err = store.get(key_of(s), value);
+  Error err = store.get(listing.key, value);
   if (!err)
     return Error(Status::revoked, std::string("the token's session was ended (logout; deny list by ") +
-                                      std::string(s.kind) + ")");
+                                      std::string(listing.kind) + ")");
   if (err.status == Status::not_found) return {};
   return Error(Status::store_unavailable, "deny list: " + err.message);
 }

@@ -26,6 +26,15 @@ namespace oidcore::deny_list {
 // The store key of a verified token (`claims_json`: its payload).
 std::string key_for(std::string_view claims_json, std::string_view token);
 
+// Where a verified token would be listed: its store key and what the key is derived from
+// ("sid", "jti" or "token"). Worked out once per token (the verifier keeps it with a cached
+// answer), so that a check is one store lookup without parsing or hashing again.
+struct Listing {
+  std::string key;
+  std::string_view kind;  // a literal
+};
+Listing listing_for(std::string_view claims_json, std::string_view token);
+
 // What the key is derived from: "sid", "jti" or "token" (for messages and tests).
 std::string_view keyed_by(std::string_view claims_json);
 
@@ -38,5 +47,6 @@ std::string_view keyed_by(std::string_view claims_json);
 // OK when the token's session is not listed; Status::revoked when it is; a store that
 // fails: Status::store_unavailable (fail closed: the token is not accepted).
 [[nodiscard]] Error check(store::Store& store, std::string_view claims_json, std::string_view token);
+[[nodiscard]] Error check(store::Store& store, const Listing& listing);
 
 }  // namespace oidcore::deny_list

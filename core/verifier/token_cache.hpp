@@ -48,6 +48,9 @@ class TokenCache {
   // dropped.
   bool lookup(std::string_view token, int64_t now, uint64_t generation, std::string& claims, std::string& principal,
               int& alg, std::string& kid);
+  // The same, filling what was inserted into `out` (claims, principal, alg, kid and the
+  // deny-list listing; key_generation is left to the caller).
+  bool lookup(std::string_view token, int64_t now, uint64_t generation, VerifiedToken& out);
   void insert(std::string_view token, const VerifiedToken& verified, Window window, uint64_t generation);
 
   size_t capacity() const noexcept { return capacity_; }
@@ -57,6 +60,8 @@ class TokenCache {
  private:
   struct Entry {
     std::string token, claims, principal, kid;
+    std::string deny_key;         // VerifiedToken::listing, kept so that a hit need not redo it
+    std::string_view deny_kind;   // a literal
     int alg = 0;
     Window window;
     uint64_t generation = 0;

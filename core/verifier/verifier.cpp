@@ -100,10 +100,7 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
       keys_current = snap && !remote_->refresh_due(snap.get());
       if (snap) generation = snap->generation;
     }
-    int alg = 0;
-    if (keys_current &&
-        token_cache_->lookup(token, now(), generation, out.claims, out.principal, alg, out.kid)) {
-      out.alg = static_cast<jose::Alg>(alg);
+    if (keys_current && token_cache_->lookup(token, now(), generation, out)) {
       out.key_generation = generation;
       cached = true;
     }
@@ -112,11 +109,13 @@ Error Verifier::verify(std::string_view token, VerifiedToken& out, const VerifyO
   if (!cached) {
     TokenCache::Window window{1, 0};  // never, unless the verification says otherwise
     err = verify_impl(token, out, options, std::move(snap), cacheable ? &window : nullptr);
+    // Where the deny list would hold its session: worked out once, kept with the cached answer.
+    if (!err && config_.deny_store) out.listing = deny_list::listing_for(out.claims, token);
     if (!err && cacheable) token_cache_->insert(token, out, window, out.key_generation);
   }
   // The deny list last, for cached answers too: junk never costs a store round trip, and a
   // session ended after its token was cached is refused all the same.
-  if (!err && config_.deny_store) err = check_deny_list(token, out, options);
+  if (!err && config_.deny_store) err = check_deny_list(out, options);
   // "needs fetch" is not an outcome: the same token comes back through the blocking call.
   if (err.status != Status::needs_fetch) counters_[static_cast<int>(err.status)].fetch_add(1, std::memory_order_relaxed);
   return err;
@@ -137,7 +136,7 @@ Error Verifier::deny(std::string_view token, bool& denied) const {
   return deny_list::add(*config_.deny_store, verified.claims, token, now(), config_.claims.clock_tolerance, denied);
 }
 
-Error Verifier::check_deny_list(std::string_view token, const VerifiedToken& verified,
+Error Verifier::check_deny_list(const VerifiedToken& verified,
                                 const VerifyOptions& options) const {
   const auto steady_ns = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -147,7 +146,7 @@ Error Verifier::check_deny_list(std::string_view token, const VerifiedToken& ver
   if (config_.deny_list_fail_open && steady_ns() < deny_list_skip_until_.load(std::memory_order_relaxed)) return {};
   // A caller that must not block (an event loop) does not wait on a store's round trip.
   if (!options.allow_fetch && config_.deny_store->remote()) return Error(Status::needs_fetch, "");
-  Error err = deny_list::check(*config_.deny_store, verified.claims, token);
+  Error err = deny_list::check(*config_.deny_store, verified.listing);
   if (err.status == Status::store_unavailable && config_.deny_list_fail_open) {
     deny_list_skip_until_.store(steady_ns() + kDenyListBackoff * 1'000'000'000, std::memory_order_relaxed);
     return {};

@@ -20,6 +20,7 @@
 #include "jwks/jwks_cache.hpp"
 #include "status.hpp"
 #include "store/store.hpp"
+#include "verifier/deny_list.hpp"
 #include "verifier/striped_counters.hpp"
 #include "verifier/token_cache.hpp"
 
@@ -67,6 +68,8 @@ struct VerifiedToken {
   jose::Alg alg = jose::Alg::RS256;
   std::string kid;
   uint64_t key_generation = 0;  // of the remote key set that verified it (0: inline keys)
+  // Where the deny list would list it (a verifier with a deny list only; else empty).
+  deny_list::Listing listing;
 };
 
 // Per-call inputs that are not policy (the login flow's expected nonce).
@@ -135,7 +138,7 @@ class Verifier {
                     std::shared_ptr<const jwks::KeySnapshot> snap,
                     TokenCache::Window* cache_window_out = nullptr) const;
   // The deny-list lookup of a token that verified.
-  Error check_deny_list(std::string_view token, const VerifiedToken& verified, const VerifyOptions& options) const;
+  Error check_deny_list(const VerifiedToken& verified, const VerifyOptions& options) const;
   // Fills `snap` (taking one when it is null) with usable keys, fetching when allowed.
   Error keys_for(const VerifyOptions& options, std::shared_ptr<const jwks::KeySnapshot>& snap) const;
 

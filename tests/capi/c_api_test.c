@@ -1528,6 +1528,18 @@ static void test_request_verification(void) {
     CHECK_STATUS(request_with(v, c, "", "{\"cookie_name\":\"sid\",\"cookie_secrets\":[\"k\",\"attacker\"]}", "cookie",
                               "RS256"),
                  OIDCORE_OK);
+    /* Options parsed once are reused only for the same text: a secret accepted by one call
+     * never sticks to the next, nor does a refused options text. */
+    CHECK_STATUS(request_with(v, c, "", "{\"cookie_name\":\"sid\",\"cookie_secrets\":[\"k\"]}", NULL, NULL),
+                 OIDCORE_NOT_FOUND);
+    CHECK_STATUS(request_with(v, c, "", "{\"cookie_name\":\"sid\",\"cookie_secrets\":[\"k\"],\"order\":[1]}", NULL, NULL),
+                 OIDCORE_INVALID_ARGUMENT);
+    CHECK_STATUS(request_with(v, c, "", "{\"cookie_name\":\"sid\",\"cookie_secrets\":[\"k\"]}", NULL, NULL),
+                 OIDCORE_NOT_FOUND);
+    CHECK_STATUS(request_with(v, c, "", "{\"cookie_name\":\"si\"}", NULL, NULL), OIDCORE_NOT_FOUND);
+    CHECK_STATUS(request_with(v, COOKIE(good), "", "{\"cookie_name\":\"access_token\"}", "cookie", "RS256"), OIDCORE_OK);
+    CHECK_STATUS(request_with(v, COOKIE(good), "", "{\"cookie_name\":\"access_toke\"}", NULL, NULL), OIDCORE_NOT_FOUND);
+    CHECK_STATUS(request_with(v, COOKIE(good), "", "{\"cookie_name\":\"access_token\"}", "cookie", "RS256"), OIDCORE_OK);
     oidcore_string_free(signed_value);
   }
   /* allow_fetch false with inline keys: the same answers. */

@@ -220,6 +220,24 @@ TEST(DenyList, ACachedTokenIsStillRefused) {
   EXPECT_GT(f.store->gets, gets + 1);
 }
 
+TEST(DenyList, ACachedTokenIsRefusedWhenAnotherTokenOfItsSessionIsDenied) {
+  // The listing kept with a cached answer is the session's, not the token's: ending the
+  // session through another of its tokens (a refresh's) refuses the cached one.
+  Fixture f;
+  auto v = f.verifier();
+  const std::string cached = f.token(claims(kNow + 100, ",\"sid\":\"shared\",\"jti\":\"a\""));
+  const std::string other = f.token(claims(kNow + 200, ",\"sid\":\"shared\",\"jti\":\"b\""));
+  const std::string unrelated = f.token(claims(kNow + 100, ",\"sid\":\"another\""));
+  EXPECT_STATUS(verify(*v, cached), ok);
+  EXPECT_STATUS(verify(*v, unrelated), ok);
+  EXPECT_STATUS(verify(*v, cached), ok);
+  ASSERT_EQ(v->stats().token_cache_hits, 1u);
+  ASSERT_TRUE(f.deny(other));
+  EXPECT_STATUS(verify(*v, cached), revoked);
+  EXPECT_STATUS(verify(*v, unrelated), ok);
+  EXPECT_EQ(v->stats().token_cache_hits, 3u) << "both answered from the cache";
+}
+
 TEST(DenyList, OneLookupPerVerificationAndNoneForJunk) {
   Fixture f;
   auto v = f.verifier();

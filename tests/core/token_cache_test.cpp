@@ -130,6 +130,30 @@ TEST(TokenCache, WindowBoundsAreCheckedOnEveryHit) {
   EXPECT_FALSE(cache.lookup("never", 5, 7, c, p, alg, kid));
 }
 
+TEST(TokenCache, AHitCarriesTheDenyListListingWorkedOutAtInsertion) {
+  TokenCache cache(64);
+  VerifiedToken v;
+  v.claims = R"({"sid":"s1"})";
+  v.principal = R"({"sub":"u"})";
+  v.kid = "k";
+  v.listing = {"deny:abc", "sid"};
+  cache.insert("tok", v, {0, 1000}, 1);
+  VerifiedToken out;
+  out.listing = {"stale", "token"};
+  ASSERT_TRUE(cache.lookup("tok", 10, 1, out));
+  EXPECT_EQ(out.claims, v.claims);
+  EXPECT_EQ(out.principal, v.principal);
+  EXPECT_EQ(out.kid, "k");
+  EXPECT_EQ(out.listing.key, "deny:abc");
+  EXPECT_EQ(out.listing.kind, "sid");
+  // An entry made without a deny list carries none.
+  VerifiedToken plain;
+  plain.claims = "{}";
+  cache.insert("tok2", plain, {0, 1000}, 1);
+  ASSERT_TRUE(cache.lookup("tok2", 10, 1, out));
+  EXPECT_EQ(out.listing.key, "");
+}
+
 TEST(TokenCache, MaxAgeAndNbfAreKeptAsBounds) {
   Signer s(",\"max_age\":2");
   const int64_t now = unix_now();

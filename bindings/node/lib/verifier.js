@@ -6,17 +6,39 @@ const { toConfig, toOptions, renameInMessage } = require('./options');
 const { requestHeaders } = require('./web');
 
 /**
- * {claims, principal, alg, kid, source?} from the addon → { claims, principal, header } plus
- * `source` ('cookie' | 'bearer') for a request verification.
+ * A verification's result: { claims, principal, header } plus `source` ('cookie' | 'bearer')
+ * for a request verification. The claims are parsed from the core's JSON when first read: a
+ * guard that only needs the principal never pays for them.
  */
-function toResult(outcome) {
-  const result = {
-    claims: JSON.parse(outcome.claims),
-    principal: outcome.principal === null ? null : JSON.parse(outcome.principal),
-    header: { alg: outcome.alg, kid: outcome.kid === '' ? undefined : outcome.kid },
+class VerifyResult {
+  #claimsJson;
+  #claims;
+
+  // `claims` is an own, enumerable property (spread, Object.keys and JSON see it) whose value
+  // is parsed on first read. One descriptor for every result: no closure per result.
+  static #claimsProperty = {
+    get() {
+      if (this.#claims === undefined) this.#claims = JSON.parse(this.#claimsJson);
+      return this.#claims;
+    },
+    set(value) {
+      this.#claims = value;
+    },
+    enumerable: true,
+    configurable: true,
   };
-  if (outcome.source !== undefined) result.source = outcome.source;
-  return result;
+
+  constructor(outcome) {
+    this.#claimsJson = outcome.claims;
+    Object.defineProperty(this, 'claims', VerifyResult.#claimsProperty);
+    this.principal = outcome.principal === null ? null : JSON.parse(outcome.principal);
+    this.header = { alg: outcome.alg, kid: outcome.kid === '' ? undefined : outcome.kid };
+    if (outcome.source !== undefined) this.source = outcome.source;
+  }
+}
+
+function toResult(outcome) {
+  return new VerifyResult(outcome);
 }
 
 function settled(outcome) {
@@ -81,19 +103,17 @@ function verifyRequestWith(native, req, options) {
   } catch (e) {
     return Promise.reject(e);
   }
-  const rename = (m) => renameInMessage(m, inputs.names);
-  const settle = (o) => {
-    if (o.code !== undefined) throw fromNative(o, rename);
+  if (outcome.code === undefined) return Promise.resolve(toResult(outcome));
+  if (outcome.code !== 'needs_fetch') return Promise.reject(requestFailure(outcome, inputs.names));
+  return native.verifyRequestAsync(inputs.cookie, inputs.authorization, inputs.blocking).then((o) => {
+    if (o.code !== undefined) throw requestFailure(o, inputs.names);
     return toResult(o);
-  };
-  if (outcome.code !== 'needs_fetch') {
-    try {
-      return Promise.resolve(settle(outcome));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  return native.verifyRequestAsync(inputs.cookie, inputs.authorization, inputs.blocking).then(settle);
+  });
+}
+
+// The OidcoreError of a failed request verification, its message naming the caller's options.
+function requestFailure(outcome, names) {
+  return fromNative(outcome, (m) => renameInMessage(m, names));
 }
 
 /**

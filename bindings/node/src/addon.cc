@@ -103,6 +103,32 @@ Napi::Object to_js(Napi::Env env, const Outcome& o) {
   return obj;
 }
 
+// A verification on this thread: its result straight from the library's (freed here),
+// without the copies the pool's workers need to carry it across threads.
+Napi::Object result_now(Napi::Env env, oidcore_status st, oidcore_result* result, const oidcore_error& err) {
+  struct Free {
+    oidcore_result* r;
+    ~Free() { oidcore_result_free(r); }
+  } owned{result};
+  if (st != OIDCORE_OK || result == nullptr) {
+    if (st == OIDCORE_OK) st = OIDCORE_INTERNAL;  // never expected: OK without a result
+    return error_object(env, st, err);
+  }
+  size_t len = 0;
+  const char* c = oidcore_result_claims(result, &len);
+  Napi::Object obj = Napi::Object::New(env);
+  obj.Set("claims", c ? Napi::String::New(env, c, len) : Napi::String::New(env, "{}"));
+  const char* p = oidcore_result_principal(result, &len);
+  obj.Set("principal", p ? Napi::Value(Napi::String::New(env, p, len)) : env.Null());
+  const char* alg = oidcore_result_alg(result);
+  const char* kid = oidcore_result_kid(result);
+  const char* source = oidcore_result_source(result);
+  obj.Set("alg", Napi::String::New(env, alg ? alg : ""));
+  obj.Set("kid", Napi::String::New(env, kid ? kid : ""));
+  if (source && *source) obj.Set("source", Napi::String::New(env, source));  // request verifications
+  return obj;
+}
+
 // A string handed out by the library as a JS string (freed here), or the failure object.
 Napi::Value string_or_error(Napi::Env env, oidcore_status st, char* out, size_t len, const oidcore_error& err) {
   if (st != OIDCORE_OK) {
@@ -282,9 +308,7 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
     const oidcore_status st =
         allow_fetch ? oidcore_verifier_verify(verifier_, token.data(), token.size(), &result, &err)
                     : oidcore_verifier_verify_cached(verifier_, token.data(), token.size(), &result, &err);
-    Outcome o;
-    collect(st, result, err, o);
-    return to_js(env, o);
+    return result_now(env, st, result, err);
   }
   // denyAsync(token): ends the token's session on the deny list, on the pool (it waits on
   // the store). Resolves to {value: "true" | "false"} (listed / nothing left to list).
@@ -352,9 +376,7 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
     const oidcore_status st = oidcore_verifier_verify_request(
         verifier_, a.cookie.data(), a.cookie.size(), a.authorization.data(), a.authorization.size(), a.options.data(),
         a.options.size(), &result, &err);
-    Outcome o;
-    collect(st, result, err, o);
-    return to_js(info.Env(), o);
+    return result_now(info.Env(), st, result, err);
   }
 
   // verifyRequestAsync(cookie, authorization, optionsJson): the same on the libuv pool.
@@ -647,9 +669,7 @@ class RelyingParty : public Napi::ObjectWrap<RelyingParty> {
     const oidcore_status st =
         oidcore_rp_verify_request(rp_, a.cookie.data(), a.cookie.size(), a.authorization.data(), a.authorization.size(),
                                   a.options.data(), a.options.size(), &result, &err);
-    Outcome o;
-    collect(st, result, err, o);
-    return to_js(info.Env(), o);
+    return result_now(info.Env(), st, result, err);
   }
 
   // verifyRequestAsync(cookie, authorization, optionsJson): on the libuv pool.

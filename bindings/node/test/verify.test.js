@@ -29,6 +29,29 @@ test('valid tokens of every algorithm verify, async and sync', async () => {
   }
 });
 
+test('a result reads like a plain object; each call gets claims of its own, from the cache too', async () => {
+  const cached = new Verifier({ issuer: ISS, audience: 'app', jwks, tokenCacheSize: 16 });
+  const token = sign(rsa, claims({ email: 'a@example.com', groups: ['admins'] }));
+  const first = cached.verifySync(token);
+  const second = await cached.verify(token);
+  assert.equal(cached.stats().token_cache.hits, 1);
+  // Destructuring, property reads, JSON and assignment behave as on a plain object.
+  const { claims: c1, header } = first;
+  assert.equal(c1.email, 'a@example.com');
+  assert.deepEqual(header, { alg: 'RS256', kid: rsa.kid });
+  assert.deepEqual(JSON.parse(JSON.stringify(second)), { claims: second.claims, principal: null, header: second.header });
+  assert.deepEqual(Object.keys(second), ['claims', 'principal', 'header']);
+  assert.deepEqual({ ...second }.claims, second.claims);
+  // A caller that changes its claims changes nothing for the next caller of the same token.
+  c1.email = 'attacker@example.com';
+  c1.groups.push('root');
+  assert.equal(second.claims.email, 'a@example.com');
+  assert.deepEqual(cached.verifySync(token).claims.groups, ['admins']);
+  second.claims = { replaced: true };
+  assert.deepEqual(second.claims, { replaced: true });
+  assert.equal(cached.verifySync(token).claims.sub, 'user-1');
+});
+
 test('rejections carry the stable code', async () => {
   const good = sign(rsa, claims());
   const [h, p, s] = good.split('.');
