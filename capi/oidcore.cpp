@@ -464,7 +464,9 @@ oidcore_status oidcore_verifier_stats(const oidcore_verifier* verifier, char** o
       if (k.last_error.empty()) s += "null"; else oidcore::json::append_json_string(s, k.last_error);
       s += ",\"key_count\":" + std::to_string(k.key_count) + ",\"cache_age\":" +
            (k.cache_age >= 0 ? std::to_string(k.cache_age) : std::string("null")) +
-           ",\"stale\":" + (k.stale ? "true" : "false") + '}';
+           ",\"stale\":" + (k.stale ? "true" : "false") +
+           ",\"unknown_kid_cached\":" + std::to_string(k.unknown_kid_cached) +
+           ",\"background_refreshes\":" + std::to_string(k.background_refreshes) + '}';
     }
     s += '}';
     *out = copy_out(s);

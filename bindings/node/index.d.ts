@@ -141,6 +141,7 @@ export interface VerifierStats {
     fetches: number; fetch_failures: number; rate_limited: number;
     last_success: number | null; last_failure: number | null; last_error: string | null;
     key_count: number; cache_age: number | null; stale: boolean;
+    unknown_kid_cached: number; background_refreshes: number;
   };
 }
 

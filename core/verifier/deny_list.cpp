@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -28,7 +29,7 @@ struct Subject {
 
 // Reads what identifies the session. The views point into `parser`'s document or `token`.
 Subject subject_of(json::StrictParser& parser, std::string_view claims_json, std::string_view token,
-                   std::optional<double>* exp = nullptr) {
+                   std::optional<double>* exp = nullptr, std::optional<double>* iat = nullptr) {
   Subject s;
   s.value = token;
   simdjson::dom::element root;
@@ -46,6 +47,10 @@ Subject subject_of(json::StrictParser& parser, std::string_view claims_json, std
   if (exp) {
     double e = 0;
     if (json::get_number(claims, "exp", e) == json::Presence::present && std::isfinite(e)) *exp = e;
+  }
+  if (iat) {
+    double i = 0;
+    if (json::get_number(claims, "iat", i) == json::Presence::present && std::isfinite(i)) *iat = i;
   }
   return s;
 }
@@ -92,14 +97,19 @@ Error add(store::Store& store, std::string_view claims_json, std::string_view to
           int64_t clock_tolerance, bool& listed) {
   listed = false;
   json::StrictParser parser;
-  std::optional<double> exp;
-  const Subject s = subject_of(parser, claims_json, token, &exp);
+  std::optional<double> exp, iat;
+  const Subject s = subject_of(parser, claims_json, token, &exp, &iat);
   if (!exp) return {};
   // Until the last second a verifier could still accept the token (exp + tolerance), with
   // fractions rounded up; bounded so that the arithmetic cannot overflow.
   constexpr double kMaxTtl = 10.0 * 365 * 86400;
-  const double ttl = std::ceil(*exp) + static_cast<double>(clock_tolerance) - static_cast<double>(now);
+  double ttl = std::ceil(*exp) + static_cast<double>(clock_tolerance) - static_cast<double>(now);
   if (!(ttl >= 1)) return {};
+  // A session: any of its tokens issued up to now (one refreshed a moment before the logout)
+  // lives at most the lifetime this one was given, so the entry stays until the last of them
+  // could still be accepted.
+  if (s.kind == "sid" && iat && *iat <= *exp && *exp - *iat <= kMaxTtl)
+    ttl = std::max(ttl, std::ceil(*exp - *iat) + static_cast<double>(clock_tolerance));
   const int64_t ttl_seconds = static_cast<int64_t>(ttl > kMaxTtl ? kMaxTtl : ttl);
   store::PutResult result;
   if (Error err = store.put(key_of(s), "1", ttl_seconds, false, result)) {

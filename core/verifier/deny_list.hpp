@@ -11,7 +11,10 @@
 // can compute its key, which tells them no more than they knew.)
 //
 // An entry lives until the token could no longer be accepted anyway: its `exp` plus the
-// clock tolerance. A token already past that is not listed (there is nothing to refuse).
+// clock tolerance. A session (`sid`) stays listed until every token of it issued up to the
+// logout has expired: for as long as the presented token's lifetime (`exp` - `iat`) from now,
+// when that is later, so that a token refreshed just before the logout, with a later `exp`,
+// is refused to its end. A token already past that is not listed (nothing to refuse).
 #pragma once
 
 #include <cstdint>

@@ -92,9 +92,9 @@ std::string outcome(const Error& e) { return std::string(status_name(e.status)) 
 #define EXPECT_STATUS(expr, expected) \
   EXPECT_EQ(status_name((expr).status), status_name(Status::expected))
 
-TEST(DenyList, ListedUntilExpThenTheEntryIsGone) {
+TEST(DenyList, ATokenIsListedUntilItsExpThenTheEntryIsGone) {
   Fixture f;
-  const std::string token = f.token(claims(kNow + 100, ",\"sid\":\"session-1\""));
+  const std::string token = f.token(claims(kNow + 100, ",\"jti\":\"token-1\""));
   auto v = f.verifier();
   EXPECT_STATUS(verify(*v, token), ok);
 
@@ -103,7 +103,7 @@ TEST(DenyList, ListedUntilExpThenTheEntryIsGone) {
   EXPECT_FALSE(f.store->last_only_if_absent);
   const Error refused = verify(*v, token);
   EXPECT_STATUS(refused, revoked) << outcome(refused);
-  EXPECT_NE(refused.message.find("sid"), std::string::npos) << refused.message;
+  EXPECT_NE(refused.message.find("jti"), std::string::npos) << refused.message;
   EXPECT_EQ(v->stats().by_status[static_cast<int>(Status::revoked)], 1u);
 
   // One second before exp: still refused. At exp the entry is gone from the store, and a
@@ -113,13 +113,40 @@ TEST(DenyList, ListedUntilExpThenTheEntryIsGone) {
   f.clock.advance(1);
   EXPECT_EQ(f.memory->size(), 1u) << "not reclaimed yet";
   std::string value;
-  EXPECT_EQ(f.memory->get(deny_list::key_for(claims(kNow + 100, ",\"sid\":\"session-1\""), token), value).status,
+  EXPECT_EQ(f.memory->get(deny_list::key_for(claims(kNow + 100, ",\"jti\":\"token-1\""), token), value).status,
             Status::not_found);
   EXPECT_EQ(f.memory->size(), 0u) << "the expired entry went with the lookup";
   auto later = f.verifier(kNow + 100);
   const int gets = f.store->gets;
   EXPECT_STATUS(verify(*later, token), expired);
   EXPECT_EQ(f.store->gets, gets) << "an expired token costs no store lookup";
+}
+
+TEST(DenyList, ASessionStaysListedUntilEveryTokenIssuedBeforeTheLogoutHasExpired) {
+  // Two access tokens of one session, 110 s lifetimes: the second was refreshed 50 s after
+  // the first, just before the logout, which presents the first (the one in the cookie).
+  Fixture f;
+  const std::string first = f.token(claims(kNow + 100, ",\"sid\":\"session-1\""));  // iat kNow - 10
+  const std::string refreshed = f.token("{\"iss\":" + tf::json_string(kIssuer) +
+                                        ",\"sub\":\"u1\",\"aud\":\"app\",\"iat\":" + std::to_string(kNow + 40) +
+                                        ",\"exp\":" + std::to_string(kNow + 150) + ",\"sid\":\"session-1\"}");
+  f.clock.advance(40);  // the store's clock: the logout happens at kNow + 40
+  auto v = f.verifier(kNow + 40);
+  EXPECT_STATUS(verify(*v, refreshed), ok);
+  ASSERT_TRUE(f.deny(first, kNow + 40));
+  EXPECT_EQ(f.store->last_ttl, 110) << "the first token's lifetime, from the logout on";
+  EXPECT_STATUS(verify(*v, first), revoked);
+  EXPECT_STATUS(verify(*v, refreshed), revoked);
+  // Past the first token's exp, the refreshed one is still refused, to its own last second.
+  f.clock.advance(70);
+  EXPECT_STATUS(verify(*f.verifier(kNow + 110), first), expired);
+  EXPECT_STATUS(verify(*f.verifier(kNow + 110), refreshed), revoked);
+  f.clock.advance(39);
+  EXPECT_STATUS(verify(*f.verifier(kNow + 149), refreshed), revoked);
+  // A jti or the token itself lists that token alone: its exp is enough.
+  const std::string by_jti = f.token(claims(kNow + 200, ",\"jti\":\"j-2\""));
+  ASSERT_TRUE(f.deny(by_jti, kNow + 149));
+  EXPECT_EQ(f.store->last_ttl, 51);
 }
 
 TEST(DenyList, TheClockToleranceExtendsTheListing) {

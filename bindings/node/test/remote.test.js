@@ -31,6 +31,15 @@ test('keys over HTTP: fetched off the event loop, then verified on the fast path
   assert.equal(s.jwks.fetches, 1);
   assert.equal(s.jwks.key_count, 1);
   assert.equal(s.verifications.ok, 102);
+  assert.equal(s.jwks.unknown_kid_cached, 0);
+  assert.equal(s.jwks.background_refreshes, 0);
+
+  // A kid the keys lack, again and again: remembered, not fetched for each time.
+  const junk = sign(makeKey('RS256', 'not-published'), { iss: idp.issuer, aud: 'app', sub: 's', exp: now() + 60 });
+  for (let i = 0; i < 5; i++) await assert.rejects(v.verify(junk), (e) => e instanceof OidcoreError);
+  const after = v.stats();
+  assert.ok(after.jwks.fetches <= 2, `fetched ${after.jwks.fetches} times`);
+  assert.ok(after.jwks.unknown_kid_cached >= 3, JSON.stringify(after.jwks));
 });
 
 test('provider down and nothing cached: jwks_unavailable, promptly', async (t) => {
