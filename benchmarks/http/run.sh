@@ -10,23 +10,10 @@
 # the table that benchmarks/README.md shows.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-flags=(--no-audit --no-fund --loglevel=error)
+# shellcheck source=../../scripts/npm-steps.sh
+source "$root/scripts/npm-steps.sh"
 
-ci_when_stale() {
-  local dir=$root/$1 marker=$2
-  if [ -f "$dir/node_modules/.package-lock.json" ] && [ -e "$dir/node_modules/$marker" ] \
-     && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    return 0
-  fi
-  echo "npm ci in $1" >&2
-  (cd "$dir" && npm ci "${flags[@]}")
-}
-
-echo "building the Node binding (npm install in bindings/node)" >&2
-if ! out=$(cd "$root/bindings/node" && npm install "${flags[@]}" 2>&1); then
-  printf '%s\n' "$out" >&2
-  exit 1
-fi
+build_node_binding
 ci_when_stale examples/nestjs @nestjs/core/package.json
 ci_when_stale benchmarks/http autocannon/package.json
 echo "compiling examples/nestjs and benchmarks/http (tsc)" >&2

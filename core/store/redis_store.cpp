@@ -530,18 +530,8 @@ class RedisStore final : public Store {
       w.arg2(prefix_, key);
       if (Error e = command(lease, wire, reply, "EVAL (GET+DEL)")) return e;
     }
-    const redisReply* r = reply.get();
-    const char* what = fallback ? "EVAL (GET+DEL)" : "GETDEL";
-    if (r->type == REDIS_REPLY_STRING) {
-      value.assign(r->str, r->len);
-      lease.healthy = true;
-      return {};
-    }
-    if (r->type == REDIS_REPLY_NIL) {
-      lease.healthy = true;
-      return Error(Status::not_found, "no such entry: absent, expired or already taken");
-    }
-    return reply_failure(r, what);
+    return read_reply(reply.get(), fallback ? "EVAL (GET+DEL)" : "GETDEL", "absent, expired or already taken", lease,
+                      value);
   }
 
   Error get(std::string_view key, std::string& value) override {
@@ -557,17 +547,7 @@ class RedisStore final : public Store {
     w.arg2(prefix_, key);
     ReplyPtr reply;
     if (Error e = command(lease, wire, reply, "GET")) return e;
-    const redisReply* r = reply.get();
-    if (r->type == REDIS_REPLY_STRING) {
-      value.assign(r->str, r->len);
-      lease.healthy = true;
-      return {};
-    }
-    if (r->type == REDIS_REPLY_NIL) {
-      lease.healthy = true;
-      return Error(Status::not_found, "no such entry: absent or expired");
-    }
-    return reply_failure(r, "GET");
+    return read_reply(reply.get(), "GET", "absent or expired", lease, value);
   }
 
   std::string_view kind() const noexcept override { return "redis"; }
@@ -609,6 +589,22 @@ class RedisStore final : public Store {
     return unavailable("unexpected " + std::string(reply_type_name(r->type)) + " reply to " +
                        std::string(what));
   }
+  // The reply of a read (GET, GETDEL or the script): the value, not_found for nil (`absent`
+  // says why an entry may be missing), else the command's failure. A reply that parsed
+  // leaves the connection fit for reuse.
+  Error read_reply(const redisReply* r, const char* what, const char* absent, Lease& lease, std::string& value) const {
+    if (r->type == REDIS_REPLY_STRING) {
+      value.assign(r->str, r->len);
+      lease.healthy = true;
+      return {};
+    }
+    if (r->type == REDIS_REPLY_NIL) {
+      lease.healthy = true;
+      return Error(Status::not_found, std::string("no such entry: ") + absent);
+    }
+    return reply_failure(r, what);
+  }
+
 
   // Takes an idle connection or a free slot (then connects), waiting for one until the
   // deadline. On success lease.ctx is a live, authenticated connection and lease.deadline
