@@ -135,7 +135,7 @@ export interface VerifyResult<C extends JwtClaims = JwtClaims> {
 
 export interface VerifierStats {
   verifications: Partial<Record<'ok' | OidcoreErrorCode, number>>;
-  /** The verified-token cache: `hits` of the `ok` answers came from it. */
+  /** The verified-token cache: `hits` answers came from it (`ok`, or `revoked` by the deny list). */
   token_cache: { hits: number; entries: number; capacity: number };
   jwks?: {
     fetches: number; fetch_failures: number; rate_limited: number;

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   AUTH_COOKIES, authCookies, dashboardState, logOut, launchBrowser, newSession, pageFetch, signInAtProvider,
 } from './lib/browser.mjs';
-import { APP_DIR, USERS, startStack } from './lib/stack.mjs';
+import { APP_DIR, USERS, freePort, startApp, startStack } from './lib/stack.mjs';
 
 /** The claims of a JWT, unverified (the test only compares lifetimes). */
 const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -457,6 +457,20 @@ describe('login flow without offline_access', () => {
         throw err;
       }
     });
+
+  it('the deadlines from the environment reach oidcore: one out of its range stops the app at start-up', { timeout: 60000 },
+    async () => {
+      for (const [name, option] of [['HTTP_TIMEOUT', 'httpTimeout'], ['CONNECT_TIMEOUT', 'connectTimeout']]) {
+        await assert.rejects(
+          startApp({ provider: stack.provider, port: await freePort(), appEnv: { [name]: '500' } }),
+          (e) => new RegExp(`invalid_config|"${option}" must be a number of seconds`).test(e.message) && e.message.includes(option),
+          name);
+      }
+      // In range, it starts.
+      const app = await startApp({ provider: stack.provider, port: await freePort(),
+        appEnv: { HTTP_TIMEOUT: '2.5', CONNECT_TIMEOUT: '1' } });
+      await app.stop();
+    });
 });
 
 // The example's configuration (examples/nestjs/src/config.ts, built): nothing hard-coded,
@@ -478,6 +492,7 @@ describe('the example\'s configuration', () => {
     assert.equal(c.redirectUri, 'http://127.0.0.1:3000/auth/callback');
     assert.equal(c.refreshTokenLifetime, 30 * 24 * 3600);
     assert.equal(c.denyList, true);
+    assert.deepEqual(c.timeouts, { http: undefined, connect: undefined, redisConnect: undefined, redisCommand: undefined });
     assert.deepEqual(c.principal, {
       roles: [{ group: 'admins', role: 'admin' }], defaultRole: 'user', groupsClaim: 'groups',
       organizationIdClaim: 'organizationId', organizationFallback: 'sub',
@@ -491,9 +506,10 @@ describe('the example\'s configuration', () => {
       GLOBAL_PREFIX: '/api/v2/', COOKIE_PREFIX: '__Secure-', LOGIN_COOKIE: 'shop_login',
       ROLE_MAP: 'admins=admin, staff = editor', DEFAULT_ROLE: 'viewer', GROUPS_CLAIM: 'ak_groups',
       ORGANIZATION_CLAIM: 'tenant', ORGANIZATION_FALLBACK: 'none', REFRESH_TOKEN_LIFETIME: '86400',
-      DENY_LIST: 'off',
+      DENY_LIST: 'off', HTTP_TIMEOUT: '2.5', CONNECT_TIMEOUT: '1', REDIS_CONNECT_TIMEOUT: '0.5', REDIS_COMMAND_TIMEOUT: '3',
     });
     assert.equal(c.denyList, false);
+    assert.deepEqual(c.timeouts, { http: 2.5, connect: 1, redisConnect: 0.5, redisCommand: 3 });
     assert.equal(c.issuer, 'https://sso.example.com/application/o/shop/');
     assert.deepEqual(c.audience, ['shop-web', 'shop-api']);
     assert.deepEqual(c.scopes, ['openid', 'email']);
@@ -518,6 +534,8 @@ describe('the example\'s configuration', () => {
       [{ DENY_LIST: 'true' }, /DENY_LIST/],
       [{ GLOBAL_PREFIX: 'a b' }, /GLOBAL_PREFIX/],
       [{ REFRESH_TOKEN_LIFETIME: '30d' }, /REFRESH_TOKEN_LIFETIME/],
+      [{ HTTP_TIMEOUT: '5s' }, /HTTP_TIMEOUT/],
+      [{ REDIS_COMMAND_TIMEOUT: '0' }, /REDIS_COMMAND_TIMEOUT/],
       [{ SCOPES: 'profile email' }, /SCOPES/],
       [{ ACCESS_COOKIE: 'refresh_token' }, /differ/],
       [{ ACCESS_COOKIE: 'a b' }, /"a b"/],

@@ -184,13 +184,16 @@ describe('outages of Redis and of the provider, Redis store', () => {
   }
 
   /**
-   * Without Redis the deny list cannot be asked: /api/me refuses alice's valid token, fast
-   * and saying why (503 store_unavailable), rather than letting a logged-out token through.
+   * Without Redis the deny list cannot be asked: /api/me and /auth/session refuse alice's
+   * valid token, fast and saying why (503 store_unavailable), rather than letting a
+   * logged-out token through.
    */
   async function meFailsClosed(boundMs, what) {
     const access = tokens.access_token.value;
     for (const headers of [{ Cookie: cookieHeader({ access_token: access }) }, { Authorization: `Bearer ${access}` }]) {
       unavailable(await request('/api/me', { headers }), 'store_unavailable', boundMs, `${what}: /api/me`);
+      // The Passport strategy's route too: an outage, not a bad token (no 401).
+      unavailable(await request('/auth/session', { headers }), 'store_unavailable', boundMs, `${what}: /auth/session`);
     }
   }
 

@@ -12,6 +12,12 @@ const debug = debuglog('oidcore');
 // The challenge sent with a 401: generic, never the reason.
 const CHALLENGE = 'Bearer';
 
+// The provider's keys or metadata, or the store, could not be had: not the token's fault. A
+// 401 would tell the client to log in again (and drop a good session): these are Passport
+// errors instead (next(err); a NestJS AuthGuard throws them), for the application to answer
+// 503.
+const UNAVAILABLE = new Set(['jwks_unavailable', 'http_error', 'store_unavailable']);
+
 function reporter(logger) {
   if (logger === undefined || logger === null) {
     return (err) => debug('token rejected: %s: %s', err.code, err.message);
@@ -28,7 +34,10 @@ class OidcoreStrategy {
    *   passResultToCallback, logger }`; `verifier` is a Verifier or a RelyingParty (anything
    *   with verifyRequest): the core tries every source of the request that holds a token, in
    *   `order`, until one verifies, so a stale or junk cookie never turns a good bearer token
-   *   into a 401.
+   *   into a 401. A token that fails is a 401 (Passport's fail: the reason goes to `logger`
+   *   only); keys, provider metadata or a store that cannot be reached is a Passport error
+   *   (the OidcoreError: `jwks_unavailable`, `http_error`, `store_unavailable`), for the
+   *   application to answer 503, so an outage never looks like a bad token to the client.
    * @param verify `(payload, done)` or, with passReqToCallback, `(req, payload, done)`, as
    *   passport-jwt: payload is the verified claims; `done(err, user, info)`. With
    *   passResultToCallback the whole verification result (`{ claims, principal, header,
@@ -83,6 +92,7 @@ class OidcoreStrategy {
       (err) => {
         // Anything but an OidcoreError is a bug, not a bad token: an error, not a 401.
         if (!(err instanceof OidcoreError)) return this.error(err);
+        if (UNAVAILABLE.has(err.code)) return this.error(err);
         try {
           this._report(err);
         } catch {

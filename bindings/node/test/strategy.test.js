@@ -128,6 +128,36 @@ test('passport: signed cookies, a RelyingParty-like verifier, loggers and callba
   assert.deepEqual(outcome, [null, false, 'Bearer', 401]);
 });
 
+test('passport: keys that cannot be fetched are an error, never a 401 that ends the session', async (t) => {
+  // A provider that is not there: nothing listens on the port once the server is closed.
+  const down = http.createServer();
+  await new Promise((r) => down.listen(0, '127.0.0.1', r));
+  const issuer = `http://127.0.0.1:${down.address().port}/application/o/app/`;
+  await new Promise((r) => down.close(r));
+  const unreachable = new Verifier({ issuer, audience: 'app', discovery: true, connectTimeout: 0.5, httpTimeout: 1 });
+  const passport = new Passport();
+  const logged = [];
+  passport.use(new OidcoreStrategy({ verifier: unreachable, logger: (m, e) => logged.push(e.code) },
+    (payload, done) => done(null, payload.sub)));
+  const token = sign(key, claims({ iss: issuer }));
+  const outcome = await new Promise((resolve) => {
+    passport.authenticate('oidcore', { session: false }, (...args) => resolve(args))(
+      { headers: { authorization: `Bearer ${token}` } }, {}, () => {});
+  });
+  assert.ok(outcome[0] instanceof OidcoreError, String(outcome[0]));
+  assert.equal(outcome[0].code, 'jwks_unavailable');
+  assert.deepEqual(logged, [], 'an outage is not a rejected token');
+  // Through plain passport middleware the error reaches next(err), as any error would.
+  const app = await serve(passport, 'oidcore');
+  t.after(() => app.close());
+  const res = await app.get({ authorization: `Bearer ${token}` });
+  assert.equal(res.status, 500);
+  assert.match(await res.text(), /^error: /);
+  // A bad token is still the generic 401.
+  const noToken = await app.get({});
+  assert.equal(noToken.status, 401);
+});
+
 test('the strategy refuses a broken setup at construction, and reports bugs as errors', async () => {
   const ok = (p, done) => done(null, p);
   assert.throws(() => new OidcoreStrategy(undefined, ok), TypeError);
@@ -149,9 +179,14 @@ test('the strategy refuses a broken setup at construction, and reports bugs as e
   });
   const buggy = new OidcoreStrategy({ verifier: { verifyRequest: () => { throw new TypeError('bug'); } } }, ok);
   assert.deepEqual(await run(buggy, { headers: {} }), ['error', 'bug']);
-  const failing = new OidcoreStrategy({ verifier: { verifyRequest: async () => { throw new OidcoreError('jwks_unavailable', 'down'); } },
+  const failing = new OidcoreStrategy({ verifier: { verifyRequest: async () => { throw new OidcoreError('expired', 'old'); } },
     logger: () => { throw new Error('logger broken'); } }, ok);
   assert.deepEqual(await run(failing, { headers: {} }), ['fail', 'Bearer', 401]);
+  // An outage (keys, provider, store): error(), for the application to answer 503.
+  for (const code of ['jwks_unavailable', 'http_error', 'store_unavailable']) {
+    const down = new OidcoreStrategy({ verifier: { verifyRequest: async () => { throw new OidcoreError(code, 'down'); } } }, ok);
+    assert.deepEqual(await run(down, { headers: {} }), ['error', 'down'], code);
+  }
   // A request that is not one: invalid_argument, a 401 like any other failure.
   assert.deepEqual(await run(s, null), ['fail', 'Bearer', 401]);
   const [outcome, payload] = await run(s, { headers: { authorization: `Bearer ${good}` } });

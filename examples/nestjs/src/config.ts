@@ -36,6 +36,12 @@
 //                  closed). Off: no lookup, the API keeps serving valid tokens through a store
 //                  outage, and a logged-out access token works until it expires.
 //
+// Deadlines (seconds, fractions allowed; unset: oidcore's defaults, README "Timeouts")
+//   HTTP_TIMEOUT, CONNECT_TIMEOUT   one request to the provider, and connecting to it within
+//                  that (defaults 5 and 2)
+//   REDIS_CONNECT_TIMEOUT, REDIS_COMMAND_TIMEOUT   a new Redis connection, and the rest of one
+//                  store call (defaults 1 and 1)
+//
 // Cookies
 //   COOKIE_PREFIX  put before every cookie name below (default none; e.g. "__Secure-" with an
 //                  https PUBLIC_URL)
@@ -95,6 +101,8 @@ export interface AppConfig {
   /** Whether logouts go on a deny list that every verification consults (DENY_LIST). */
   denyList: boolean;
   principal: PrincipalConfig;
+  /** Seconds; undefined: oidcore's default. */
+  timeouts: { http?: number; connect?: number; redisConnect?: number; redisCommand?: number };
 }
 
 /**
@@ -167,6 +175,15 @@ export function parseRoleMap(text: string): Array<{ group: string; role: string 
     roles.push({ group, role });
   }
   return roles;
+}
+
+// A deadline in seconds (the core checks its range when the relying party or store is made).
+function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = optional(env, name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number of seconds: ${text}`);
+  return n;
 }
 
 function lifetime(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -257,6 +274,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       groupsClaim: optional(env, 'GROUPS_CLAIM') ?? 'groups',
       organizationIdClaim: optional(env, 'ORGANIZATION_CLAIM') ?? 'organizationId',
       organizationFallback: fallback,
+    },
+    timeouts: {
+      http: seconds(env, 'HTTP_TIMEOUT'),
+      connect: seconds(env, 'CONNECT_TIMEOUT'),
+      redisConnect: seconds(env, 'REDIS_CONNECT_TIMEOUT'),
+      redisCommand: seconds(env, 'REDIS_COMMAND_TIMEOUT'),
     },
   };
 }

@@ -1,14 +1,13 @@
 import {
   Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UnauthorizedException, UseGuards, BadRequestException,
 } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
 import type { Request, Response } from 'express';
 import { OidcoreError, safeRedirect } from 'oidcore';
 
 import { ROUTES } from '../config';
 import { APP_CONFIG, type AppConfig } from '../config.module';
 import { logFailure, toHttp } from './errors';
-import type { User } from './jwt.strategy';
+import { OidcoreAuthGuard, type User } from './jwt.strategy';
 import { OidcService } from './oidc.service';
 import { SameOriginGuard } from './same-origin.guard';
 
@@ -110,7 +109,7 @@ export class AuthController {
 
   /** GET /auth/session: who is logged in, from the access token cookie; 401 otherwise. */
   @Get(ROUTES.session)
-  @UseGuards(AuthGuard('oidcore'))
+  @UseGuards(OidcoreAuthGuard)
   session(@Req() req: Request & { user?: User }): { principal: User | undefined } {
     return { principal: req.user };
   }

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
-import { OidcoreStrategy, type Principal } from 'oidcore';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard, PassportStrategy } from '@nestjs/passport';
+import { OidcoreError, OidcoreStrategy, type Principal } from 'oidcore';
 
+import { toHttp } from './errors';
 import { OidcService } from './oidc.service';
 
 /** What the guard puts in `req.user`: oidcore's principal of the access token. */
@@ -22,7 +23,8 @@ export interface User {
  * The drop-in for a passport-jwt strategy: the same PassportStrategy mixin and validate()
  * contract, with oidcore verifying the token (from the access token cookie, else
  * `Authorization: Bearer`) against the provider's keys, issuer and audience.
- * Use it with `@UseGuards(AuthGuard('oidcore'))`.
+ * Use it with `@UseGuards(OidcoreAuthGuard)` (below: AuthGuard('oidcore') that answers an
+ * outage with 503).
  *
  * The user is oidcore's principal, built by the core with the configured mapping (roles,
  * organization claim and its fallback): `passResultToCallback` hands it to validate() after
@@ -41,5 +43,19 @@ export class JwtStrategy extends PassportStrategy(OidcoreStrategy, 'oidcore') {
     const p = result?.principal;
     if (!p || typeof p.sub !== 'string' || typeof payload.sub !== 'string') return null;
     return { sub: p.sub, email: p.email, name: p.name, organizationId: p.organizationId, role: p.role };
+  }
+}
+
+/**
+ * AuthGuard('oidcore'), with the strategy's errors answered as the rest of the app answers
+ * them: keys, provider or store unreachable (the strategy's error, never its 401) is a 503
+ * with the stable code; a rejected token stays the generic 401.
+ */
+@Injectable()
+export class OidcoreAuthGuard extends AuthGuard('oidcore') {
+  override handleRequest<TUser>(err: unknown, user: TUser, info: unknown, context: ExecutionContext,
+    status?: unknown): TUser {
+    if (err instanceof OidcoreError) throw toHttp(err, 'authentication');
+    return super.handleRequest(err, user, info, context, status);
   }
 }

@@ -35,8 +35,14 @@ export class OidcService {
   readonly rp: RelyingParty;
 
   constructor(@Inject(APP_CONFIG) readonly config: AppConfig) {
+    const { timeouts } = config;
     const store = config.redisUrl
-      ? new RedisStore({ url: config.redisUrl, keyPrefix: 'oidcore-nestjs:' })
+      ? new RedisStore({
+        url: config.redisUrl,
+        keyPrefix: 'oidcore-nestjs:',
+        ...(timeouts.redisConnect !== undefined ? { connectTimeout: timeouts.redisConnect } : {}),
+        ...(timeouts.redisCommand !== undefined ? { commandTimeout: timeouts.redisCommand } : {}),
+      })
       : new MemoryStore();
     this.rp = new RelyingParty({
       store,
@@ -53,6 +59,8 @@ export class OidcService {
       denyList: config.denyList,
       ...(config.internalUrl ? { internalUrl: config.internalUrl } : {}),
       principal: config.principal,
+      ...(timeouts.http !== undefined ? { httpTimeout: timeouts.http } : {}),
+      ...(timeouts.connect !== undefined ? { connectTimeout: timeouts.connect } : {}),
     });
     // Also on stderr through process.emitWarning (OIDCORE_NO_OFFLINE_ACCESS, ...).
     for (const w of this.rp.warnings) new Logger('oidcore').warn(`${w.code}: ${w.message}`);
