@@ -654,34 +654,36 @@ Error RelyingParty::build_provider(const jwks::ProviderMetadata& meta, const std
 }
 
 Error RelyingParty::provider(std::shared_ptr<const Provider>& out) {
-  {
+  const auto current = [&](int64_t now) -> std::optional<Error> {
     std::lock_guard<std::mutex> lock(provider_mutex_);
     out = provider_;
-  }
-  const int64_t now = jwks::KeyCache::monotonic_now();
-  if (out && now - out->fetched_at < config_.discovery_ttl) return {};
+    if (out && now - out->fetched_at < config_.discovery_ttl) return Error{};
+    // A discovery failed a moment ago: the metadata we have, else that failure, at once.
+    if (now < discovery_retry_at_) return out ? Error{} : discovery_error_;
+    return std::nullopt;
+  };
+  if (auto answer = current(jwks::KeyCache::monotonic_now())) return *answer;
   // Past its TTL, one caller fetches the metadata again while the others go on with what
-  // they have; with nothing yet, everyone waits for the one fetch.
+  // they have; with nothing yet, everyone waits for the one fetch (and shares its failure).
   std::unique_lock<std::mutex> discovering(discovery_mutex_, std::defer_lock);
   if (out) {
     if (!discovering.try_lock()) return {};
   } else {
     discovering.lock();
-    std::lock_guard<std::mutex> lock(provider_mutex_);
-    if (provider_) {
-      out = provider_;
-      return {};
-    }
+    if (auto answer = current(jwks::KeyCache::monotonic_now())) return *answer;
   }
   jwks::ProviderMetadata meta;
   Error err = jwks::fetch_discovery(*http_, config_.issuer, meta);
   std::shared_ptr<const Provider> fresh;
   if (!err) err = build_provider(meta, out, fresh);
+  std::lock_guard<std::mutex> lock(provider_mutex_);
   if (err) {
+    discovery_error_ = err;
+    discovery_retry_at_ = jwks::KeyCache::monotonic_now() + config_.cache.retry_interval;
     if (out) return {};  // keep using the metadata we have
     return err;
   }
-  std::lock_guard<std::mutex> lock(provider_mutex_);
+  discovery_retry_at_ = 0;
   provider_ = fresh;
   out = std::move(fresh);
   return {};
@@ -893,12 +895,17 @@ Error RelyingParty::verify_access_token(std::string_view token, VerifiedToken& o
   if (allow_fetch) {
     if (auto err = provider(p)) return err;
   } else {
+    const int64_t now = jwks::KeyCache::monotonic_now();
     {
       std::lock_guard<std::mutex> lock(provider_mutex_);
       p = provider_;
+      // While a failed discovery is left alone (retry interval), the blocking call would not
+      // fetch either: answer as it would, from the metadata we have or with the failure.
+      if (now < discovery_retry_at_ && !p) return discovery_error_;
+      if (p && now - p->fetched_at >= config_.discovery_ttl && now >= discovery_retry_at_)
+        return Error(Status::needs_fetch, "");
     }
-    if (!p || jwks::KeyCache::monotonic_now() - p->fetched_at >= config_.discovery_ttl)
-      return Error(Status::needs_fetch, "");
+    if (!p) return Error(Status::needs_fetch, "");
   }
   VerifyOptions options;
   options.allow_fetch = allow_fetch;

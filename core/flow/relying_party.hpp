@@ -243,9 +243,14 @@ class RelyingParty {
   store::Store& store_;
   std::shared_ptr<http::HttpClient> http_;
 
-  std::mutex provider_mutex_;   // guards provider_
+  std::mutex provider_mutex_;   // guards provider_, discovery_error_ and discovery_retry_at_
   std::mutex discovery_mutex_;  // one discovery at a time
   std::shared_ptr<const Provider> provider_;
+  // After a failed discovery, nobody tries again before discovery_retry_at_ (monotonic
+  // seconds; cache.retry_interval later): callers go on with the metadata they have, or,
+  // with none yet, get discovery_error_ at once instead of each waiting out a deadline.
+  Error discovery_error_;
+  int64_t discovery_retry_at_ = 0;
 
   std::mutex flights_mutex_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;

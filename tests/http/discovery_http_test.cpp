@@ -2,6 +2,9 @@
 // rewriting of Authentik deployments, TLS with a private CA, redirects and connection reuse.
 #include "http_test_support.hpp"
 
+#include "flow/relying_party.hpp"
+#include "store/memory_store.hpp"
+
 namespace oidcore::testing {
 namespace {
 
@@ -28,6 +31,38 @@ std::unique_ptr<TestIdp> start_idp(const std::vector<std::string>& args) {
     return nullptr;
   }
   return idp;
+}
+
+TEST_F(DiscoveryOverHttp, ARelyingPartyLeavesAFailingProviderAloneForTheRetryInterval) {
+  // Discovery fails: every caller in the next retry interval gets that failure at once,
+  // instead of each waiting out its own attempt (a burst would queue behind one another).
+  idp().set_jwks(jwks_of({&rsa_key(1)}));
+  idp().set_mode("discovery", "\"mode\":\"status\",\"status\":500");
+  Error err;
+  auto store = store::MemoryStore::create({}, err);
+  ASSERT_TRUE(store) << err.message;
+  auto rp = flow::RelyingParty::create(
+      "{\"issuer\":\"" + idp().issuer() +
+          "\",\"client_id\":\"app\",\"client_secret\":\"s\",\"redirect_uri\":\"http://127.0.0.1:3000/cb\","
+          "\"refresh_tokens\":false,\"jwks_retry_interval\":2}",
+      *store, err);
+  ASSERT_TRUE(rp) << err.message;
+  flow::LoginStart start;
+  EXPECT_EQ(code(rp->begin_login({}, start)), "http_error");
+  EXPECT_EQ(idp().requests().discovery, 1);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(code(rp->begin_login({}, start)), "http_error");
+  VerifiedToken out;
+  const std::string token = token_for(rsa_key(1), idp().issuer(), "RS256");
+  // The event-loop path answers with the failure too, without a trip to a worker.
+  EXPECT_EQ(code(rp->verify_access_token(token, out, false)), "http_error");
+  EXPECT_EQ(code(rp->verify_access_token(token, out, true)), "http_error");
+  EXPECT_EQ(idp().requests().discovery, 1) << "no attempt within the retry interval";
+  // Past it, the provider (back now) is asked again.
+  idp().set_mode("discovery", "\"mode\":\"normal\"");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(code(rp->begin_login({}, start)), "ok");
+  EXPECT_EQ(idp().requests().discovery, 2);
+  EXPECT_FALSE(start.url.empty());
 }
 
 TEST_F(DiscoveryOverHttp, FindsTheKeysAndTheEndpoints) {
