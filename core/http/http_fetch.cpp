@@ -34,6 +34,12 @@ size_t on_body(char* data, size_t size, size_t nmemb, void* user) {
   return n;
 }
 
+// libcurl's progress callback, called about once a second even while nothing moves:
+// non-zero abandons the transfer.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load(std::memory_order_acquire) ? 1 : 0;
+}
+
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
@@ -194,6 +200,16 @@ Error HttpClient::fetch(const HttpRequest& request, HttpResponse& out) const {
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
   if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  if (request.cancel) {
+    if (request.cancel->load(std::memory_order_acquire)) {
+      curl_slist_free_all(headers);
+      release(h);
+      return Error(Status::http_error, "request to " + printable(request.url, 200) + " cancelled");
+    }
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.cancel));
+  }
 
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -210,6 +226,7 @@ Error HttpClient::fetch(const HttpRequest& request, HttpResponse& out) const {
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) why = "timed out: " + why;
+    if (rc == CURLE_ABORTED_BY_CALLBACK) why = "cancelled";
     return Error(Status::http_error, "request to " + printable(request.url, 200) + " failed: " + printable(why, 200),
                  out.status);
   }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct HttpRequest {
   std::string method = "GET";  // GET or POST
   std::string body;            // for POST (application/x-www-form-urlencoded unless set)
   std::vector<std::string> headers;
+  // When set and it turns true, the transfer is abandoned within about a second
+  // (Status::http_error, "cancelled"): what an owner going away uses not to wait out the
+  // whole deadline of a request made on its behalf.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {

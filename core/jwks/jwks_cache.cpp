@@ -170,6 +170,7 @@ KeyCache::KeyCache(std::string jwks_uri, std::string discovery_issuer, std::shar
       owner_pid_(::getpid()) {}
 
 KeyCache::~KeyCache() {
+  closing_.store(true, std::memory_order_release);  // a background fetch ends within a second
   std::lock_guard<std::mutex> lock(background_mutex_);
   if (!background_.joinable()) return;
   bool inherited;
@@ -374,12 +375,13 @@ Error KeyCache::refresh(Reason reason, uint64_t seen, std::string_view kid) {
   return err;
 }
 
-Error fetch_discovery(const http::HttpClient& http, const std::string& issuer, ProviderMetadata& out) {
+Error fetch_discovery(const http::HttpClient& http, const std::string& issuer, ProviderMetadata& out,
+                      const std::atomic<bool>* cancel) {
   std::string url = issuer;
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/.well-known/openid-configuration";
   http::HttpResponse resp;
-  if (auto err = http.fetch({url, "GET", "", {"Accept: application/json"}}, resp)) return err;
+  if (auto err = http.fetch({url, "GET", "", {"Accept: application/json"}, cancel}, resp)) return err;
   if (resp.status != 200)
     return Error(Status::http_error, "discovery answered HTTP " + std::to_string(resp.status), resp.status);
   Error err = parse_discovery(resp.body, issuer, out);
@@ -387,7 +389,7 @@ Error fetch_discovery(const http::HttpClient& http, const std::string& issuer, P
   return err;
 }
 
-Error KeyCache::discover(ProviderMetadata& out) { return fetch_discovery(*http_, discovery_issuer_, out); }
+Error KeyCache::discover(ProviderMetadata& out) { return fetch_discovery(*http_, discovery_issuer_, out, &closing_); }
 
 int64_t KeyCache::ttl_from(const std::string& cache_control) const {
   int64_t ttl = options_.ttl;
@@ -431,7 +433,7 @@ Error KeyCache::fetch_once(int64_t started_ms) {
     metadata_ = std::move(md);
   }
   http::HttpResponse resp;
-  if (auto err = http_->fetch({jwks_uri_, "GET", "", {"Accept: application/json"}}, resp)) return err;
+  if (auto err = http_->fetch({jwks_uri_, "GET", "", {"Accept: application/json"}, &closing_}, resp)) return err;
   if (resp.status != 200)
     return Error(Status::http_error, "JWKS answered HTTP " + std::to_string(resp.status), resp.status);
   jose::KeyPolicy policy = options_.key_policy;

@@ -92,7 +92,9 @@ struct ProviderMetadata {
 // Parses a discovery document and checks its issuer against `expected_issuer` (exact).
 [[nodiscard]] Error parse_discovery(std::string_view json, const std::string& expected_issuer, ProviderMetadata& out);
 // Fetches `issuer`/.well-known/openid-configuration and parses it (parse_discovery).
-[[nodiscard]] Error fetch_discovery(const http::HttpClient& http, const std::string& issuer, ProviderMetadata& out);
+// `cancel`: see HttpRequest::cancel.
+[[nodiscard]] Error fetch_discovery(const http::HttpClient& http, const std::string& issuer, ProviderMetadata& out,
+                                    const std::atomic<bool>* cancel = nullptr);
 
 // One immutable generation of keys. Times are monotonic milliseconds (KeyCache::monotonic_ms).
 struct KeySnapshot {
@@ -215,6 +217,9 @@ class KeyCache {
   std::mutex background_mutex_;  // guards background_; never held during I/O
   std::thread background_;
   std::atomic<bool> background_busy_{false};
+  // Set by the destructor: a fetch in flight (the background refresh's) is abandoned rather
+  // than waited out to its deadline.
+  std::atomic<bool> closing_{false};
 };
 
 }  // namespace oidcore::jwks
