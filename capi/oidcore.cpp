@@ -706,6 +706,7 @@ oidcore_status oidcore_rp_warnings(const oidcore_rp* rp, char** out, size_t* out
   return guarded(error, [&] { return hand_out(oidcore::flow::warnings_json(rp->impl->warnings()), out, out_len, error); });
 }
 
+extern "C++" {  // inside the extern "C" block: the helpers below include a template
 namespace {
 
 // The common preamble of the relying-party calls: outputs cleared, NULLs refused.
@@ -721,63 +722,72 @@ oidcore_status rp_call(oidcore_rp* rp, char** out, size_t* out_len, oidcore_erro
 
 std::string_view view(const char* p, size_t n) { return std::string_view(p ? p : "", n); }
 
+// A relying-party call that hands out text: the preamble (rp_call; `out` required), then
+// `produce(text)` under `guarded`: its failure is reported, else the text handed out.
+template <class F>
+oidcore_status rp_text_call(oidcore_rp* rp, char** out, size_t* out_len, oidcore_error* error,
+                            std::initializer_list<std::pair<const char*, size_t>> inputs, F&& produce) {
+  if (auto st = rp_call(rp, out, out_len, error, inputs)) return st;
+  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
+  return guarded(error, [&] {
+    std::string text;
+    if (oidcore::Error err = produce(text)) return report(error, err);
+    return hand_out(text, out, out_len, error);
+  });
+}
+
 }  // namespace
+}  // extern "C++"
 
 oidcore_status oidcore_rp_begin_login(oidcore_rp* rp, const char* options_json, size_t options_len, char** out,
                                       size_t* out_len, oidcore_error* error) {
-  if (auto st = rp_call(rp, out, out_len, error, {{options_json, options_len}})) return st;
-  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
-  return guarded(error, [&] {
+  return rp_text_call(rp, out, out_len, error, {{options_json, options_len}}, [&](std::string& s) {
     oidcore::flow::BeginLoginOptions options;
-    if (auto err = oidcore::flow::parse_begin_login_options(view(options_json, options_len), options))
-      return report(error, err);
+    if (auto err = oidcore::flow::parse_begin_login_options(view(options_json, options_len), options)) return err;
     oidcore::flow::LoginStart start;
-    if (auto err = rp->impl->begin_login(options, start)) return report(error, err);
-    std::string s = "{\"url\":";
+    if (auto err = rp->impl->begin_login(options, start)) return err;
+    s = "{\"url\":";
     oidcore::json::append_json_string(s, start.url);
     s += ",\"state\":";
     oidcore::json::append_json_string(s, start.state);
     s += ",\"binding\":";
     if (start.binding.empty()) s += "null"; else oidcore::json::append_json_string(s, start.binding);
     s += ",\"expires_in\":" + std::to_string(start.expires_in) + "}";
-    return hand_out(s, out, out_len, error);
+    return oidcore::Error{};
   });
 }
 
 oidcore_status oidcore_rp_complete_login(oidcore_rp* rp, const char* callback, size_t callback_len,
                                          const char* options_json, size_t options_len, char** out, size_t* out_len,
                                          oidcore_error* error) {
-  if (auto st = rp_call(rp, out, out_len, error, {{callback, callback_len}, {options_json, options_len}})) return st;
-  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
-  return guarded(error, [&] {
-    oidcore::flow::CompleteLoginOptions options;
-    if (auto err = oidcore::flow::parse_complete_login_options(view(options_json, options_len), options))
-      return report(error, err);
-    oidcore::flow::LoginResult result;
-    if (auto err = rp->impl->complete_login(view(callback, callback_len), options, result)) return report(error, err);
-    return hand_out(oidcore::flow::login_result_json(result), out, out_len, error);
-  });
+  return rp_text_call(rp, out, out_len, error, {{callback, callback_len}, {options_json, options_len}},
+                      [&](std::string& text) {
+                        oidcore::flow::CompleteLoginOptions options;
+                        if (auto err = oidcore::flow::parse_complete_login_options(view(options_json, options_len),
+                                                                                   options))
+                          return err;
+                        oidcore::flow::LoginResult result;
+                        if (auto err = rp->impl->complete_login(view(callback, callback_len), options, result))
+                          return err;
+                        text = oidcore::flow::login_result_json(result);
+                        return oidcore::Error{};
+                      });
 }
 
 oidcore_status oidcore_rp_refresh(oidcore_rp* rp, const char* refresh_token, size_t refresh_token_len, char** out,
                                   size_t* out_len, oidcore_error* error) {
-  if (auto st = rp_call(rp, out, out_len, error, {{refresh_token, refresh_token_len}})) return st;
-  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
-  return guarded(error, [&] {
+  return rp_text_call(rp, out, out_len, error, {{refresh_token, refresh_token_len}}, [&](std::string& text) {
     oidcore::flow::TokenSet tokens;
-    if (auto err = rp->impl->refresh(view(refresh_token, refresh_token_len), tokens)) return report(error, err);
-    return hand_out(oidcore::flow::token_set_json(tokens), out, out_len, error);
+    if (auto err = rp->impl->refresh(view(refresh_token, refresh_token_len), tokens)) return err;
+    text = oidcore::flow::token_set_json(tokens);
+    return oidcore::Error{};
   });
 }
 
 oidcore_status oidcore_rp_userinfo(oidcore_rp* rp, const char* access_token, size_t access_token_len, char** out,
                                    size_t* out_len, oidcore_error* error) {
-  if (auto st = rp_call(rp, out, out_len, error, {{access_token, access_token_len}})) return st;
-  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
-  return guarded(error, [&] {
-    std::string claims;
-    if (auto err = rp->impl->userinfo(view(access_token, access_token_len), claims)) return report(error, err);
-    return hand_out(claims, out, out_len, error);
+  return rp_text_call(rp, out, out_len, error, {{access_token, access_token_len}}, [&](std::string& claims) {
+    return rp->impl->userinfo(view(access_token, access_token_len), claims);
   });
 }
 
@@ -792,36 +802,29 @@ oidcore_status oidcore_rp_revoke(oidcore_rp* rp, const char* token, size_t token
 
 oidcore_status oidcore_rp_logout_url(oidcore_rp* rp, const char* options_json, size_t options_len, char** out,
                                      size_t* out_len, oidcore_error* error) {
-  if (auto st = rp_call(rp, out, out_len, error, {{options_json, options_len}})) return st;
-  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
-  return guarded(error, [&] {
+  return rp_text_call(rp, out, out_len, error, {{options_json, options_len}}, [&](std::string& url) {
     oidcore::flow::LogoutOptions options;
-    if (auto err = oidcore::flow::parse_logout_options(view(options_json, options_len), options))
-      return report(error, err);
+    if (auto err = oidcore::flow::parse_logout_options(view(options_json, options_len), options)) return err;
     // The tokens are options of oidcore_rp_logout, which acts on them; here they would be
     // ignored, and a caller who meant to revoke or deny would never know.
     if (options.access_token || options.refresh_token)
-      return report(error, oidcore::Status::invalid_argument,
-                    options.access_token
-                        ? "\"access_token\" is not an option of the logout URL (oidcore_rp_logout denies)"
-                        : "\"refresh_token\" is not an option of the logout URL (oidcore_rp_logout revokes)");
-    std::string url;
-    if (auto err = rp->impl->logout_url(options, url)) return report(error, err);
-    return hand_out(url, out, out_len, error);
+      return oidcore::Error(oidcore::Status::invalid_argument,
+                            options.access_token
+                                ? "\"access_token\" is not an option of the logout URL (oidcore_rp_logout denies)"
+                                : "\"refresh_token\" is not an option of the logout URL (oidcore_rp_logout revokes)");
+    return rp->impl->logout_url(options, url);
   });
 }
 
 oidcore_status oidcore_rp_logout(oidcore_rp* rp, const char* options_json, size_t options_len, char** out,
                                  size_t* out_len, oidcore_error* error) {
-  if (auto st = rp_call(rp, out, out_len, error, {{options_json, options_len}})) return st;
-  if (!out) return report(error, oidcore::Status::invalid_argument, "out must not be NULL");
-  return guarded(error, [&] {
+  return rp_text_call(rp, out, out_len, error, {{options_json, options_len}}, [&](std::string& text) {
     oidcore::flow::LogoutOptions options;
-    if (auto err = oidcore::flow::parse_logout_options(view(options_json, options_len), options))
-      return report(error, err);
+    if (auto err = oidcore::flow::parse_logout_options(view(options_json, options_len), options)) return err;
     oidcore::flow::LogoutResult result;
-    if (auto err = rp->impl->logout(options, result)) return report(error, err);
-    return hand_out(oidcore::flow::logout_result_json(result), out, out_len, error);
+    if (auto err = rp->impl->logout(options, result)) return err;
+    text = oidcore::flow::logout_result_json(result);
+    return oidcore::Error{};
   });
 }
 
