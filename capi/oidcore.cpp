@@ -246,7 +246,6 @@ std::optional<std::string_view> optional_bytes(const char* p, size_t len) {
   return std::string_view(p, len);
 }
 
-// The common part of the request verifications: arguments checked, options parsed, then
 // The options of a request verification, parsed. A server passes the same options text on
 // every request: the last one parsed on this thread is kept, and reused while the text is
 // the same byte for byte. Not reentrant (nothing a verification calls parses options).
@@ -270,6 +269,7 @@ oidcore::Error request_options(std::string_view json, const oidcore::web::Reques
   return {};
 }
 
+// The common part of the request verifications: arguments checked, options parsed, then
 // `verify(cookie, authorization, options, result)` fills the result.
 template <class F>
 oidcore_status verify_request_with(const char* cookie_header, size_t cookie_len, const char* authorization,

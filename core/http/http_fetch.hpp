@@ -3,10 +3,10 @@
 // connections reused across fetches.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <atomic>
 #include <string>
 #include <vector>
 

@@ -35,6 +35,11 @@ class VerifyResult {
     this.header = { alg: outcome.alg, kid: outcome.kid === '' ? undefined : outcome.kid };
     if (outcome.source !== undefined) this.source = outcome.source;
   }
+
+  // console.log and util.inspect show the claims, not [Getter/Setter].
+  [Symbol.for('nodejs.util.inspect.custom')](depth, options, inspect) {
+    return inspect({ ...this }, options);
+  }
 }
 
 function toResult(outcome) {

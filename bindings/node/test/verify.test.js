@@ -42,6 +42,7 @@ test('a result reads like a plain object; each call gets claims of its own, from
   assert.deepEqual(JSON.parse(JSON.stringify(second)), { claims: second.claims, principal: null, header: second.header });
   assert.deepEqual(Object.keys(second), ['claims', 'principal', 'header']);
   assert.deepEqual({ ...second }.claims, second.claims);
+  assert.match(require('node:util').inspect(second), /email: 'a@example\.com'/);
   // A caller that changes its claims changes nothing for the next caller of the same token.
   c1.email = 'attacker@example.com';
   c1.groups.push('root');
