@@ -29,17 +29,6 @@ uint64_t TokenCache::hash(std::string_view token) const noexcept {
   return v;
 }
 
-bool TokenCache::lookup(std::string_view token, int64_t now, uint64_t generation, std::string& claims,
-                        std::string& principal, int& alg, std::string& kid) {
-  VerifiedToken v;
-  if (!lookup(token, now, generation, v)) return false;
-  claims = std::move(v.claims);
-  principal = std::move(v.principal);
-  alg = static_cast<int>(v.alg);
-  kid = std::move(v.kid);
-  return true;
-}
-
 bool TokenCache::lookup(std::string_view token, int64_t now, uint64_t generation, VerifiedToken& out) {
   if (capacity_ == 0) return false;
   const uint64_t h = hash(token);
@@ -60,8 +49,8 @@ bool TokenCache::lookup(std::string_view token, int64_t now, uint64_t generation
     out.principal.assign(e.principal);
     out.alg = static_cast<jose::Alg>(e.alg);
     out.kid.assign(e.kid);
-    out.listing.key.assign(e.deny_key);
-    out.listing.kind = e.deny_kind;
+    out.listing.key.assign(e.listing.key);
+    out.listing.kind = e.listing.kind;
   }
   hits_[0].fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -76,8 +65,7 @@ void TokenCache::insert(std::string_view token, const VerifiedToken& verified, W
   e.claims = verified.claims;
   e.principal = verified.principal;
   e.kid = verified.kid;
-  e.deny_key = verified.listing.key;
-  e.deny_kind = verified.listing.kind;
+  e.listing = verified.listing;
   e.alg = static_cast<int>(verified.alg);
   e.window = window;
   e.generation = generation;

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "verifier/deny_list.hpp"
 #include "verifier/striped_counters.hpp"
 
 namespace oidcore {
@@ -43,13 +44,10 @@ class TokenCache {
   TokenCache(const TokenCache&) = delete;
   TokenCache& operator=(const TokenCache&) = delete;
 
-  // True with `out` filled when `token` was inserted with `generation`, its window holds
-  // `now`, and it was not evicted. A stale entry (window passed, other generation) is
-  // dropped.
-  bool lookup(std::string_view token, int64_t now, uint64_t generation, std::string& claims, std::string& principal,
-              int& alg, std::string& kid);
-  // The same, filling what was inserted into `out` (claims, principal, alg, kid and the
-  // deny-list listing; key_generation is left to the caller).
+  // True with `out` filled (claims, principal, alg, kid and the deny-list listing;
+  // key_generation is left to the caller) when `token` was inserted with `generation`, its
+  // window holds `now`, and it was not evicted. A stale entry (window passed, other
+  // generation) is dropped.
   bool lookup(std::string_view token, int64_t now, uint64_t generation, VerifiedToken& out);
   void insert(std::string_view token, const VerifiedToken& verified, Window window, uint64_t generation);
 
@@ -60,8 +58,7 @@ class TokenCache {
  private:
   struct Entry {
     std::string token, claims, principal, kid;
-    std::string deny_key;         // VerifiedToken::listing, kept so that a hit need not redo it
-    std::string_view deny_kind;   // a literal
+    deny_list::Listing listing;  // kept so that a hit need not work it out again
     int alg = 0;
     Window window;
     uint64_t generation = 0;

@@ -115,19 +115,18 @@ TEST(TokenCache, WindowBoundsAreCheckedOnEveryHit) {
   v.claims = "{}";
   v.kid = "k";
   cache.insert("tok", v, {100, 200}, 7);
-  std::string c, p, kid;
-  int alg = 0;
-  EXPECT_FALSE(cache.lookup("tok", 99, 7, c, p, alg, kid)) << "before nbf";
-  EXPECT_TRUE(cache.lookup("tok", 100, 7, c, p, alg, kid));
-  EXPECT_TRUE(cache.lookup("tok", 199, 7, c, p, alg, kid));
-  EXPECT_FALSE(cache.lookup("tok", 200, 7, c, p, alg, kid)) << "at exp";
+  VerifiedToken out;
+  EXPECT_FALSE(cache.lookup("tok", 99, 7, out)) << "before nbf";
+  EXPECT_TRUE(cache.lookup("tok", 100, 7, out));
+  EXPECT_TRUE(cache.lookup("tok", 199, 7, out));
+  EXPECT_FALSE(cache.lookup("tok", 200, 7, out)) << "at exp";
   cache.insert("tok", v, {100, 200}, 7);
-  EXPECT_FALSE(cache.lookup("tok", 150, 8, c, p, alg, kid)) << "another key generation";
-  EXPECT_FALSE(cache.lookup("tok", 150, 7, c, p, alg, kid)) << "dropped by the mismatch";
-  EXPECT_FALSE(cache.lookup("tok2", 150, 7, c, p, alg, kid));
+  EXPECT_FALSE(cache.lookup("tok", 150, 8, out)) << "another key generation";
+  EXPECT_FALSE(cache.lookup("tok", 150, 7, out)) << "dropped by the mismatch";
+  EXPECT_FALSE(cache.lookup("tok2", 150, 7, out));
   // An empty window is never stored.
   cache.insert("never", v, {5, 5}, 7);
-  EXPECT_FALSE(cache.lookup("never", 5, 7, c, p, alg, kid));
+  EXPECT_FALSE(cache.lookup("never", 5, 7, out));
 }
 
 TEST(TokenCache, AHitCarriesTheDenyListListingWorkedOutAtInsertion) {
@@ -242,9 +241,8 @@ TEST(TokenCache, CountersFromManyThreadsAddUp) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 40; ++t) {
     threads.emplace_back([&cache, t] {
-      std::string c, p, kid;
-      int alg = 0;
-      for (int i = 0; i < 100 + t; ++i) ASSERT_TRUE(cache.lookup("tok", 10, 1, c, p, alg, kid));
+      VerifiedToken out;
+      for (int i = 0; i < 100 + t; ++i) ASSERT_TRUE(cache.lookup("tok", 10, 1, out));
     });
   }
   for (auto& th : threads) th.join();
@@ -268,29 +266,28 @@ TEST(TokenCache, TokensSharingTheirEndAreToldApart) {
   va.kid = "ka";
   vb.claims = "{\"who\":\"b\"}";
   vb.kid = "kb";
-  std::string claims, principal, kid;
-  int alg = 0;
+  VerifiedToken out;
   cache.insert(a, va, {0, 1000}, 1);
-  EXPECT_FALSE(cache.lookup(b, 10, 1, claims, principal, alg, kid));
-  EXPECT_FALSE(cache.lookup(c, 10, 1, claims, principal, alg, kid));
-  ASSERT_TRUE(cache.lookup(a, 10, 1, claims, principal, alg, kid));
-  EXPECT_EQ(claims, va.claims);
-  EXPECT_EQ(kid, "ka");
+  EXPECT_FALSE(cache.lookup(b, 10, 1, out));
+  EXPECT_FALSE(cache.lookup(c, 10, 1, out));
+  ASSERT_TRUE(cache.lookup(a, 10, 1, out));
+  EXPECT_EQ(out.claims, va.claims);
+  EXPECT_EQ(out.kid, "ka");
   // b verified too (it takes a's slot): each answers for itself only.
   cache.insert(b, vb, {0, 1000}, 1);
-  ASSERT_TRUE(cache.lookup(b, 10, 1, claims, principal, alg, kid));
-  EXPECT_EQ(claims, vb.claims);
-  EXPECT_EQ(kid, "kb");
-  claims.clear();
-  if (cache.lookup(a, 10, 1, claims, principal, alg, kid)) EXPECT_EQ(claims, va.claims);
-  EXPECT_FALSE(cache.lookup(c, 10, 1, claims, principal, alg, kid));
+  ASSERT_TRUE(cache.lookup(b, 10, 1, out));
+  EXPECT_EQ(out.claims, vb.claims);
+  EXPECT_EQ(out.kid, "kb");
+  out.claims.clear();
+  if (cache.lookup(a, 10, 1, out)) EXPECT_EQ(out.claims, va.claims);
+  EXPECT_FALSE(cache.lookup(c, 10, 1, out));
   // Shorter than the hashed end, and empty.
   cache.insert("xy", va, {0, 1000}, 1);
-  EXPECT_TRUE(cache.lookup("xy", 10, 1, claims, principal, alg, kid));
-  EXPECT_FALSE(cache.lookup("xz", 10, 1, claims, principal, alg, kid));
-  EXPECT_FALSE(cache.lookup("", 10, 1, claims, principal, alg, kid));
+  EXPECT_TRUE(cache.lookup("xy", 10, 1, out));
+  EXPECT_FALSE(cache.lookup("xz", 10, 1, out));
+  EXPECT_FALSE(cache.lookup("", 10, 1, out));
   // An empty view without data (a null pointer), as a caller's empty buffer may be.
-  EXPECT_FALSE(cache.lookup(std::string_view(), 10, 1, claims, principal, alg, kid));
+  EXPECT_FALSE(cache.lookup(std::string_view(), 10, 1, out));
 }
 
 // A token dropped by a lookup (another key generation) and verified again is kept like a
@@ -299,14 +296,13 @@ TEST(TokenCache, DroppedAndReinsertedTokensStayBounded) {
   TokenCache cache(32);
   VerifiedToken v;
   v.claims = "{}";
-  std::string claims, principal, kid;
-  int alg = 0;
+  VerifiedToken out;
   for (int round = 0; round < 200; ++round) {
     const std::string tok = "token-" + std::to_string(round % 50);
     cache.insert(tok, v, {0, 1000}, round / 50);
-    EXPECT_FALSE(cache.lookup(tok, 10, round / 50 + 1, claims, principal, alg, kid));  // dropped
+    EXPECT_FALSE(cache.lookup(tok, 10, round / 50 + 1, out));  // dropped
     cache.insert(tok, v, {0, 1000}, round / 50);
-    EXPECT_TRUE(cache.lookup(tok, 10, round / 50, claims, principal, alg, kid)) << round;
+    EXPECT_TRUE(cache.lookup(tok, 10, round / 50, out)) << round;
     EXPECT_LE(cache.size(), 32u);
   }
   EXPECT_GT(cache.size(), 0u);

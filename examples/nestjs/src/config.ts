@@ -177,20 +177,16 @@ export function parseRoleMap(text: string): Array<{ group: string; role: string 
   return roles;
 }
 
-// A deadline in seconds (the core checks its range when the relying party or store is made).
-function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+// A number of seconds from the environment, or undefined when the variable is unset: a
+// positive number, a whole one where `whole` (a lifetime). A deadline's range is checked by
+// oidcore when the relying party or the store is made.
+function seconds(env: NodeJS.ProcessEnv, name: string, whole = false): number | undefined {
   const text = optional(env, name);
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number of seconds: ${text}`);
-  return n;
-}
-
-function lifetime(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = optional(env, name);
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`${name} must be a number of seconds: ${text}`);
+  if (!(whole ? Number.isSafeInteger(n) && n >= 1 : Number.isFinite(n) && n > 0)) {
+    throw new ConfigError(`${name} must be a ${whole ? 'whole ' : 'positive '}number of seconds: ${text}`);
+  }
   return n;
 }
 
@@ -266,7 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     postLogoutRedirectUri: optional(env, 'POST_LOGOUT_REDIRECT_URI') ?? `${publicUrl}/app/`,
     secureCookies,
     cookies: cookieSpecs,
-    refreshTokenLifetime: lifetime(env, 'REFRESH_TOKEN_LIFETIME', 30 * 24 * 3600),
+    refreshTokenLifetime: seconds(env, 'REFRESH_TOKEN_LIFETIME', true) ?? 30 * 24 * 3600,
     denyList: denyList === 'on',
     principal: {
       roles: parseRoleMap(optional(env, 'ROLE_MAP') ?? 'admins=admin'),
