@@ -189,6 +189,13 @@ export class Verifier {
    * 'not_found'; ties go to the first source in order.
    */
   verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<RequestVerifyResult<C>>;
+  /**
+   * verifyRequest without a promise, from memory on the calling thread (cached keys, the
+   * token cache, a MemoryStore's deny list); never waits on the network. Returns the result,
+   * throws the OidcoreError of a refused request, or returns undefined when the answer needs
+   * the network first (keys to fetch, a deny-list lookup in Redis): call verifyRequest then.
+   */
+  verifyRequestCached<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): RequestVerifyResult<C> | undefined;
   verifySync<C extends JwtClaims = JwtClaims>(token: string | Uint8Array): VerifyResult<C>;
   /**
    * Ends the token's session on the deny list (`denyList` and `store`): true when listed (now
@@ -473,6 +480,11 @@ export class RelyingParty {
   verifyAccessToken<C extends JwtClaims = JwtClaims>(token: string): Promise<VerifyResult<C>>;
   /** As Verifier.verifyRequest, with the provider's keys, issuer and access-token audience. */
   verifyRequest<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): Promise<RequestVerifyResult<C>>;
+  /**
+   * As Verifier.verifyRequestCached: undefined also while the provider's metadata or keys
+   * have not been fetched yet (the first verifyRequest fetches them).
+   */
+  verifyRequestCached<C extends JwtClaims = JwtClaims>(req: RequestLike, options?: ExtractTokenOptions): RequestVerifyResult<C> | undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -535,8 +547,14 @@ export interface OidcoreStrategyLogger {
 }
 
 export interface OidcoreStrategyOptionsBase extends ExtractTokenOptions {
-  /** A Verifier or a RelyingParty: anything with verifyRequest(). */
-  verifier: { verifyRequest(req: any, options?: ExtractTokenOptions): Promise<VerifyResult> };
+  /**
+   * A Verifier or a RelyingParty: anything with verifyRequest(); its verifyRequestCached(),
+   * when it has one, is asked first.
+   */
+  verifier: {
+    verifyRequest(req: any, options?: ExtractTokenOptions): Promise<VerifyResult>;
+    verifyRequestCached?(req: any, options?: ExtractTokenOptions): VerifyResult | undefined;
+  };
   /** Why a token was refused (its code), for the logs; never sent to the client. */
   logger?: ((message: string, error: OidcoreError) => void) | OidcoreStrategyLogger;
 }

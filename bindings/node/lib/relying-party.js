@@ -3,7 +3,7 @@
 const native = require('./native');
 const { OidcoreError, fromNative, rethrowNative } = require('./errors');
 const { toConfig, toOptions, renameInMessage, camelKeys } = require('./options');
-const { toResult, verifyRequestWith } = require('./verifier');
+const { toResult, verifyRequestWith, verifyRequestCachedWith } = require('./verifier');
 
 const invalid = (message) => new OidcoreError('invalid_argument', message);
 
@@ -178,6 +178,15 @@ module.exports = ({ ExchangeCodes, storeOf }) => {
      */
     verifyRequest(req, options) {
       return verifyRequestWith(this.#native, req, options);
+    }
+
+    /**
+     * As Verifier.verifyRequestCached, with the provider's keys and issuer: the result, the
+     * thrown OidcoreError, or undefined when the provider's metadata or keys must be fetched
+     * first (or the deny list is in Redis): call verifyRequest then.
+     */
+    verifyRequestCached(req, options) {
+      return verifyRequestCachedWith(this.#native, req, options);
     }
   }
 

@@ -32,7 +32,8 @@ class OidcoreStrategy {
   /**
    * @param options `{ verifier, cookieName, order, cookieSecrets, passReqToCallback,
    *   passResultToCallback, logger }`; `verifier` is a Verifier or a RelyingParty (anything
-   *   with verifyRequest): the core tries every source of the request that holds a token, in
+   *   with verifyRequest; its verifyRequestCached, when it has one, answers a request whose
+   *   keys are in memory without a promise): the core tries every source of the request that holds a token, in
    *   `order`, until one verifies, so a stale or junk cookie never turns a good bearer token
    *   into a 401. A token that fails is a 401 (Passport's fail: the reason goes to `logger`
    *   only); keys, provider metadata or a store that cannot be reached is a Passport error
@@ -68,39 +69,57 @@ class OidcoreStrategy {
   }
 
   authenticate(req) {
+    // From memory on this thread when the verifier can (verifyRequestCached: cached keys and
+    // token), so a known token costs no promise; else the verifier's promise.
+    let result;
+    try {
+      if (typeof this._verifier.verifyRequestCached === 'function') {
+        result = this._verifier.verifyRequestCached(req, this._requestOptions);
+      }
+    } catch (e) {
+      this._refused(e);
+      return;
+    }
+    if (result !== undefined) {
+      this._verified(req, result);
+      return;
+    }
     let pending;
     try {
       pending = Promise.resolve(this._verifier.verifyRequest(req, this._requestOptions));
     } catch (e) {
       pending = Promise.reject(e);
     }
-    pending.then(
-      (result) => {
-        const verified = (err, user, info) => {
-          if (err) return this.error(err);
-          if (!user) return this.fail(info);
-          return this.success(user, info);
-        };
-        try {
-          const args = this._passReqToCallback ? [req, result.claims] : [result.claims];
-          if (this._passResultToCallback) args.push(result);
-          this._verify(...args, verified);
-        } catch (ex) {
-          this.error(ex);
-        }
-      },
-      (err) => {
-        // Anything but an OidcoreError is a bug, not a bad token: an error, not a 401.
-        if (!(err instanceof OidcoreError)) return this.error(err);
-        if (UNAVAILABLE.has(err.code)) return this.error(err);
-        try {
-          this._report(err);
-        } catch {
-          // a failing logger does not change the answer
-        }
-        return this.fail(CHALLENGE, 401);
-      },
-    );
+    pending.then((r) => this._verified(req, r), (err) => this._refused(err));
+  }
+
+  // The verification succeeded: the application's verify callback decides.
+  _verified(req, result) {
+    const verified = (err, user, info) => {
+      if (err) return this.error(err);
+      if (!user) return this.fail(info);
+      return this.success(user, info);
+    };
+    try {
+      const args = this._passReqToCallback ? [req, result.claims] : [result.claims];
+      if (this._passResultToCallback) args.push(result);
+      this._verify(...args, verified);
+    } catch (ex) {
+      this.error(ex);
+    }
+  }
+
+  // The verification failed: a 401, or an error when it is not the token's fault.
+  _refused(err) {
+    // Anything but an OidcoreError is a bug, not a bad token: an error, not a 401.
+    if (!(err instanceof OidcoreError)) return this.error(err);
+    if (UNAVAILABLE.has(err.code)) return this.error(err);
+    try {
+      this._report(err);
+    } catch {
+      // a failing logger does not change the answer
+    }
+    return this.fail(CHALLENGE, 401);
   }
 }
 

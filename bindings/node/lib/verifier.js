@@ -85,33 +85,45 @@ function optionInputs(options) {
   return prepared;
 }
 
-// The inputs of a request verification: the Cookie and Authorization headers and the options.
-function requestInputs(req, options) {
+/**
+ * A request verification through the core (oidcore_verifier_verify_request or
+ * oidcore_rp_verify_request on `native`) from memory, on the calling thread: every source of
+ * the request that holds a token is tried, in order, until one verifies; else the most
+ * specific failure, thrown. Undefined when the answer needs the network first (keys or the
+ * provider's metadata to fetch, a deny-list lookup in Redis).
+ */
+function verifyRequestCachedWith(native, req, options) {
   const { cookie, authorization } = requestHeaders(req);
-  const { names, cached, blocking } = optionInputs(options);
-  return { cookie: cookie ?? null, authorization: authorization ?? null, names, cached, blocking };
+  const prepared = optionInputs(options);
+  const outcome = native.verifyRequestSync(cookie ?? null, authorization ?? null, prepared.cached);
+  if (outcome.code === undefined) return toResult(outcome);
+  if (outcome.code === 'needs_fetch') return undefined;
+  throw requestFailure(outcome, prepared.names);
 }
 
 /**
- * A request verification through the core (oidcore_verifier_verify_request or
- * oidcore_rp_verify_request on `native`): every source of the request that holds a token is
- * tried, in order, until one verifies; else the most specific failure. It runs on the calling
- * thread without touching the network and, only when keys (or the provider's metadata) must
- * be fetched first, once more on the libuv pool.
+ * The same as a promise: from memory when it can be (verifyRequestCachedWith), else once more
+ * on the libuv pool, where keys and metadata may be fetched and a store asked.
  */
 function verifyRequestWith(native, req, options) {
-  let inputs;
-  let outcome;
+  let result;
   try {
-    inputs = requestInputs(req, options);
-    outcome = native.verifyRequestSync(inputs.cookie, inputs.authorization, inputs.cached);
+    result = verifyRequestCachedWith(native, req, options);
   } catch (e) {
     return Promise.reject(e);
   }
-  if (outcome.code === undefined) return Promise.resolve(toResult(outcome));
-  if (outcome.code !== 'needs_fetch') return Promise.reject(requestFailure(outcome, inputs.names));
-  return native.verifyRequestAsync(inputs.cookie, inputs.authorization, inputs.blocking).then((o) => {
-    if (o.code !== undefined) throw requestFailure(o, inputs.names);
+  if (result !== undefined) return Promise.resolve(result);
+  let pending;
+  let prepared;
+  try {
+    const { cookie, authorization } = requestHeaders(req);
+    prepared = optionInputs(options);
+    pending = native.verifyRequestAsync(cookie ?? null, authorization ?? null, prepared.blocking);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return pending.then((o) => {
+    if (o.code !== undefined) throw requestFailure(o, prepared.names);
     return toResult(o);
   });
 }
@@ -213,6 +225,17 @@ class Verifier {
     return verifyRequestWith(this.#native, req, options);
   }
 
+  /**
+   * verifyRequest without a promise, for a guard or middleware on a hot path: the request is
+   * verified from memory (cached keys, the token cache, a MemoryStore's deny list) on the
+   * calling thread, which never waits on the network. Returns the result; throws the
+   * OidcoreError of a refused request; returns undefined when the answer needs the network
+   * first (keys to fetch, a deny-list lookup in Redis): call verifyRequest then.
+   */
+  verifyRequestCached(req, options) {
+    return verifyRequestCachedWith(this.#native, req, options);
+  }
+
   /** Fetches remote keys now (discovery first when configured). Rejects on failure. */
   async ready() {
     const r = await this.#native.refreshAsync();
@@ -227,4 +250,4 @@ class Verifier {
   }
 }
 
-module.exports = { Verifier, toResult, verifyRequestWith };
+module.exports = { Verifier, toResult, verifyRequestWith, verifyRequestCachedWith };

@@ -9,8 +9,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { Passport } = require('passport');
-const { Verifier, RelyingParty, MemoryStore, OidcoreStrategy, OidcoreError, cookies } = require('..');
-const { makeKey, sign, now, startIdp } = require('./helpers');
+const { Verifier, RelyingParty, MemoryStore, RedisStore, OidcoreStrategy, OidcoreError, cookies } = require('..');
+const { makeKey, sign, now, startIdp, startRedis } = require('./helpers');
 
 const code = (c, text) => (e) => e instanceof OidcoreError && e.code === c && (text === undefined || e.message.includes(text));
 
@@ -118,6 +118,24 @@ async function scenarios(target, t) {
   await assert.rejects(target.verifyRequest(null), code('invalid_argument'));
 }
 
+// verifyRequestCached with verifyRequest behind it, as a guard uses them; counts the requests
+// that needed the promise.
+function fromMemoryFirst(target) {
+  const view = {
+    fallbacks: 0,
+    async verifyRequest(req, options) {
+      const r = target.verifyRequestCached(req, options);
+      if (r !== undefined) {
+        assert.equal(typeof r.then, 'undefined', 'verifyRequestCached answers with the result itself');
+        return r;
+      }
+      view.fallbacks += 1;
+      return target.verifyRequest(req, options);
+    },
+  };
+  return view;
+}
+
 test('Verifier.verifyRequest: a bad token in one source never hides a good one in the other', async () => {
   const iss = 'https://idp.example/application/o/app/';
   const v = new Verifier({ issuer: iss, audience: 'app', jwks: { keys: [key.jwk] } });
@@ -128,6 +146,74 @@ test('Verifier.verifyRequest: a bad token in one source never hides a good one i
   assert.equal((await v.verifyRequest(fetchReq)).source, 'bearer');
   assert.equal((await v.verify(t.good('x'))).source, undefined);
   assert.equal(v.verifySync(t.good('x')).source, undefined);
+});
+
+test('verifyRequestCached: the same verdicts without a promise, thrown when refused', async () => {
+  const iss = 'https://idp.example/application/o/app/';
+  const v = new Verifier({ issuer: iss, audience: 'app', jwks: { keys: [key.jwk] } });
+  const t = tokens(iss, 'app');
+  const view = fromMemoryFirst(v);
+  await scenarios(view, t);
+  assert.equal(view.fallbacks, 0, 'inline keys: every request answered from memory');
+  const r = v.verifyRequestCached(request('junk', bearer(t.good('now'))));
+  assert.equal(r.source, 'bearer');
+  assert.equal(r.claims.sub, 'now');
+  assert.throws(() => v.verifyRequestCached(request('junk', bearer(t.expired()))), code('expired', 'bearer'));
+  assert.throws(() => v.verifyRequestCached(request(t.forged())), code('bad_signature'));
+  assert.throws(() => v.verifyRequestCached(request()), code('not_found'));
+  assert.throws(() => v.verifyRequestCached(request(), { allowFetch: true }), code('invalid_argument', 'allowFetch'));
+  assert.throws(() => v.verifyRequestCached(null), code('invalid_argument'));
+});
+
+test('verifyRequestCached never fetches: undefined until verifyRequest has the keys', async (t) => {
+  const idp = await startIdp();
+  t.after(() => idp.stop());
+  await idp.control('jwks', { keys: [key.jwk] });
+  const tk = tokens(idp.issuer, 'app');
+  const req = request('junk', bearer(tk.good('from-bearer')));
+  const v = new Verifier({ issuer: idp.issuer, audience: 'app', discovery: true, algorithms: ['ES256'], httpTimeout: 3 });
+  const rp = new RelyingParty({
+    store: new MemoryStore(), issuer: idp.issuer, clientId: 'app', clientSecret: 'secret',
+    redirectUri: 'http://127.0.0.1:3000/auth/callback', algorithms: ['ES256'], httpTimeout: 3, connectTimeout: 1,
+  });
+  for (const target of [v, rp]) {
+    assert.equal(target.verifyRequestCached(req), undefined);
+    // A refusal that needs no keys is answered at once all the same.
+    assert.throws(() => target.verifyRequestCached(request()), code('not_found'));
+  }
+  let counts = await idp.control('requests');
+  assert.equal(counts.discovery ?? 0, 0);
+  assert.equal(counts['/jwks'] ?? 0, 0);
+  for (const target of [v, rp]) {
+    assert.equal((await target.verifyRequest(req)).source, 'bearer');
+    assert.equal(target.verifyRequestCached(req).claims.sub, 'from-bearer');
+    const view = fromMemoryFirst(target);
+    await scenarios(view, tk);
+    assert.equal(view.fallbacks, 0, 'keys in memory: every request answered from memory');
+  }
+  counts = await idp.control('requests');
+  assert.equal(counts['/jwks'], 2);  // once per verifier, by verifyRequest
+});
+
+test('verifyRequestCached and the deny list: a MemoryStore is asked at once, Redis only on the pool', async (t) => {
+  const iss = 'https://idp.example/application/o/app/';
+  const options = { issuer: iss, audience: 'app', jwks: { keys: [key.jwk] }, denyList: true };
+  const tk = tokens(iss, 'app');
+  const token = sign(key, { iss, aud: 'app', sub: 'user-1', sid: 'session-1', iat: now(), exp: now() + 600 });
+  const local = new Verifier({ ...options, store: new MemoryStore() });
+  assert.equal(local.verifyRequestCached(request(token)).claims.sid, 'session-1');
+  assert.equal(await local.deny(token), true);
+  assert.throws(() => local.verifyRequestCached(request(token)), code('revoked'));
+  // A refused token never costs a store lookup; a good one in Redis needs the pool.
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const remote = new Verifier({ ...options, store: new RedisStore({ url: redis.url, keyPrefix: 'node-cached:', commandTimeout: 1 }) });
+  assert.throws(() => remote.verifyRequestCached(request(tk.expired())), code('expired'));
+  assert.equal(remote.verifyRequestCached(request(token)), undefined);
+  assert.equal((await remote.verifyRequest(request(token))).claims.sid, 'session-1');
+  assert.equal(await remote.deny(token), true);
+  assert.equal(remote.verifyRequestCached(request(token)), undefined);
+  await assert.rejects(remote.verifyRequest(request(token)), code('revoked'));
 });
 
 test('Verifier.verifyRequest with remote keys: the first key fetch runs on the pool, then the fast path', async (t) => {

@@ -194,6 +194,44 @@ test('the strategy refuses a broken setup at construction, and reports bugs as e
   assert.deepEqual(payload, verifier.verifySync(good).claims);
 });
 
+test('a token verified from memory is answered before authenticate returns; else through the promise', async () => {
+  // The attempt object passport makes for a request; records what was called, and when.
+  const attempt = (strategy, req) => {
+    const seen = [];
+    const a = Object.create(strategy);
+    a.success = (user) => seen.push(['success', user]);
+    a.fail = (challenge, status) => seen.push(['fail', challenge, status]);
+    a.error = (err) => seen.push(['error', err.code ?? err.message]);
+    a.authenticate(req, {});
+    return seen;
+  };
+  const ok = (p, done) => done(null, p.sub);
+  const s = new OidcoreStrategy({ verifier }, ok);
+  assert.deepEqual(attempt(s, { headers: { authorization: `Bearer ${good}` } }), [['success', 'alice']]);
+  assert.deepEqual(attempt(s, { headers: { authorization: `Bearer ${expired}` } }), [['fail', 'Bearer', 401]]);
+  assert.deepEqual(attempt(s, null), [['fail', 'Bearer', 401]]);
+  // verifyRequestCached's undefined (keys to fetch): verifyRequest decides, later.
+  let promised = 0;
+  const later = new OidcoreStrategy({
+    verifier: {
+      verifyRequestCached: () => undefined,
+      verifyRequest: (req, options) => { promised += 1; return verifier.verifyRequest(req, options); },
+    },
+  }, ok);
+  const seen = attempt(later, { headers: { authorization: `Bearer ${good}` } });
+  assert.deepEqual(seen, []);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(seen, [['success', 'alice']]);
+  assert.equal(promised, 1);
+  // What verifyRequestCached throws is judged as a rejection would be.
+  const thrown = (err) => new OidcoreStrategy({
+    verifier: { verifyRequestCached: () => { throw err; }, verifyRequest: () => assert.fail('not asked') },
+  }, ok);
+  assert.deepEqual(attempt(thrown(new OidcoreError('store_unavailable', 'down')), { headers: {} }), [['error', 'store_unavailable']]);
+  assert.deepEqual(attempt(thrown(new OidcoreError('revoked', 'logged out')), { headers: {} }), [['fail', 'Bearer', 401]]);
+  assert.deepEqual(attempt(thrown(new TypeError('bug')), { headers: {} }), [['error', 'bug']]);
+});
+
 test('@nestjs/passport: PassportStrategy(OidcoreStrategy, "oidcore") registers and validates', async (t) => {
   const { PassportStrategy } = require('@nestjs/passport');
   const passport = require('passport');

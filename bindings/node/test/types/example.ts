@@ -73,6 +73,8 @@ async function loginFlow(store: Store): Promise<void> {
   console.log(endUrl, ended.revoked, ended.denied, failed);
   const verified: VerifyResult<AppClaims> = await rp.verifyAccessToken<AppClaims>(tokens.accessToken);
   const fromRequest: RequestVerifyResult = await rp.verifyRequest({ headers: { cookie: 'access_token=x' } }, { cookieName: 'access_token' });
+  const fromMemory: RequestVerifyResult | undefined = rp.verifyRequestCached({ headers: { cookie: 'access_token=x' } });
+  void fromMemory;
   const either = await rp.completeLogin(new URLSearchParams({ code: 'c', state: 's' }), { exchangeCode: Math.random() > 0.5 });
   if ('exchangeCode' in either) console.log(either.exchangeCode);
   console.log(url, expiresIn, groups, tenant, redirect, principal?.role, expiresAt, info.email, revoked, logout,
@@ -99,6 +101,9 @@ async function verification(req: IncomingMessage): Promise<void> {
   const fetchRequest = new Request('https://app.example.com/', { headers: { authorization: 'Bearer x' } });
   await verifier.verifyRequest(fetchRequest);
   await verifier.verifyRequest(new Headers({ cookie: 'access_token=x' }));
+  const now: RequestVerifyResult<AppClaims> | undefined = verifier.verifyRequestCached<AppClaims>(req);
+  const nowSub: string | undefined = now?.claims.sub;
+  void nowSub;
   console.log(r.claims.email, s.header.alg, q.principal, from, verifier.stats().verifications.ok);
 }
 
