@@ -309,6 +309,10 @@ const char* oidcore_status_message(oidcore_status status) {
   return oidcore::status_message(status_from_c(status)).data();
 }
 
+int oidcore_status_is_unavailable(oidcore_status status) {
+  return oidcore::is_unavailable(status_from_c(status)) ? 1 : 0;
+}
+
 const char* oidcore_version(void) { return OIDCORE_VERSION_STRING; }
 
 int oidcore_abi_version(void) { return OIDCORE_ABI_VERSION; }

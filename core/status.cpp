@@ -49,6 +49,10 @@ std::string_view status_name(Status s) noexcept {
   return kTexts[i].name;
 }
 
+bool is_unavailable(Status s) noexcept {
+  return s == Status::jwks_unavailable || s == Status::http_error || s == Status::store_unavailable;
+}
+
 std::string_view status_message(Status s) noexcept {
   const int i = static_cast<int>(s);
   if (i < 0 || i >= kStatusCount) return kTexts[static_cast<int>(Status::internal)].message;

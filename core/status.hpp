@@ -47,6 +47,9 @@ inline constexpr int kStatusCount = 27;
 std::string_view status_name(Status s) noexcept;
 // Static one-line description.
 std::string_view status_message(Status s) noexcept;
+// A service could not be reached (the provider, its keys, the store): the verdict is unknown,
+// not a fault of the token or the input. Retry later; an application answers 503, not 401.
+bool is_unavailable(Status s) noexcept;
 
 // A failure: a status plus a human message (and a numeric detail such as an HTTP status).
 // Default-constructed means success.

@@ -17,6 +17,12 @@ export interface OidcoreErrorDetails {
 export class OidcoreError extends Error {
   readonly name: 'OidcoreError';
   readonly code: OidcoreErrorCode;
+  /**
+   * True when a service could not be reached (the provider, its keys, the store:
+   * 'jwks_unavailable', 'http_error', 'store_unavailable'): the verdict is unknown, not the
+   * token's fault. Answer 503 and retry, never 401.
+   */
+  readonly unavailable: boolean;
   /** 'idp_error' only: the provider's OAuth `error` ("invalid_grant", "invalid_client", ...). */
   readonly error?: string;
   /** 'idp_error' only: the provider's `error_description`, when it gave one. */

@@ -118,6 +118,13 @@ OIDCORE_API const char *oidcore_status_name(oidcore_status status);
 /* A static one-line English description of a status. Never NULL. */
 OIDCORE_API const char *oidcore_status_message(oidcore_status status);
 
+/* 1 when the status says a service could not be reached: the provider or its keys
+ * (OIDCORE_JWKS_UNAVAILABLE, OIDCORE_HTTP_ERROR) or the store (OIDCORE_STORE_UNAVAILABLE).
+ * The verdict is then unknown, not a fault of the token or the input: retry later (an HTTP
+ * application answers 503, never 401, so a good session is not dropped). 0 otherwise,
+ * unknown values included. */
+OIDCORE_API int oidcore_status_is_unavailable(oidcore_status status);
+
 /* The library's version string, e.g. "0.1.0". Static storage. */
 OIDCORE_API const char *oidcore_version(void);
 

@@ -212,6 +212,16 @@ static void test_status_table(void) {
       const char *message = oidcore_status_message((oidcore_status)unknown[i]);
       CHECK(name != NULL && strcmp(name, "internal") == 0);
       CHECK(message != NULL && strcmp(message, oidcore_status_message(OIDCORE_INTERNAL)) == 0);
+      CHECK(oidcore_status_is_unavailable((oidcore_status)unknown[i]) == 0);
+    }
+  }
+  /* Unavailable: a service could not be reached, exactly these three; never a verdict on a
+   * token (expired, revoked, ...), a bad input, or the provider's own OAuth error. */
+  for (i = 0; i < OIDCORE_STATUS_COUNT; ++i) {
+    const int want = i == OIDCORE_JWKS_UNAVAILABLE || i == OIDCORE_HTTP_ERROR || i == OIDCORE_STORE_UNAVAILABLE;
+    if (oidcore_status_is_unavailable((oidcore_status)i) != want) {
+      ++failures;
+      fprintf(stderr, "oidcore_status_is_unavailable(%s) is not %d\n", oidcore_status_name((oidcore_status)i), want);
     }
   }
 }

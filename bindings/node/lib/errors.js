@@ -1,10 +1,19 @@
 'use strict';
 
+const native = require('./native');
+
+// The codes of a service that could not be reached, as the core defines them
+// (oidcore_status_is_unavailable).
+const UNAVAILABLE = new Set(native.unavailableStatusNames);
+
 /**
  * Every failure of oidcore: `.code` is the stable code shared with C and Python
  * ("expired", "bad_signature", "jwks_unavailable", ...). For 'idp_error', `.error` and
  * `.errorDescription` are the provider's OAuth `error` ("invalid_grant", ...) and
  * `error_description`; `.status` is the HTTP status behind a failure when there is one.
+ * `.unavailable` is true when a service could not be reached (the provider, its keys, the
+ * store: 'jwks_unavailable', 'http_error', 'store_unavailable'): the verdict is unknown, not
+ * the token's fault; answer 503 and retry, never 401.
  */
 class OidcoreError extends Error {
   constructor(code, message, details) {
@@ -18,6 +27,10 @@ class OidcoreError extends Error {
       }
       if (typeof details.status === 'number' && details.status !== 0) this.status = details.status;
     }
+  }
+
+  get unavailable() {
+    return UNAVAILABLE.has(this.code);
   }
 }
 

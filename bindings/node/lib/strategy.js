@@ -12,11 +12,10 @@ const debug = debuglog('oidcore');
 // The challenge sent with a 401: generic, never the reason.
 const CHALLENGE = 'Bearer';
 
-// The provider's keys or metadata, or the store, could not be had: not the token's fault. A
-// 401 would tell the client to log in again (and drop a good session): these are Passport
-// errors instead (next(err); a NestJS AuthGuard throws them), for the application to answer
-// 503.
-const UNAVAILABLE = new Set(['jwks_unavailable', 'http_error', 'store_unavailable']);
+// The provider's keys or metadata, or the store, could not be had (OidcoreError.unavailable):
+// not the token's fault. A 401 would tell the client to log in again (and drop a good
+// session): these are Passport errors instead (next(err); a NestJS AuthGuard throws them),
+// for the application to answer 503.
 
 function reporter(logger) {
   if (logger === undefined || logger === null) {
@@ -113,7 +112,7 @@ class OidcoreStrategy {
   _refused(err) {
     // Anything but an OidcoreError is a bug, not a bad token: an error, not a 401.
     if (!(err instanceof OidcoreError)) return this.error(err);
-    if (UNAVAILABLE.has(err.code)) return this.error(err);
+    if (err.unavailable) return this.error(err);
     try {
       this._report(err);
     } catch {

@@ -828,6 +828,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i)
     names.Set(static_cast<uint32_t>(i), Napi::String::New(env, oidcore_status_name(static_cast<oidcore_status>(i))));
   exports.Set("statusNames", names);
+  Napi::Array unavailable = Napi::Array::New(env);
+  for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i) {
+    const auto st = static_cast<oidcore_status>(i);
+    if (oidcore_status_is_unavailable(st))
+      unavailable.Set(unavailable.Length(), Napi::String::New(env, oidcore_status_name(st)));
+  }
+  exports.Set("unavailableStatusNames", unavailable);
   return exports;
 }
 

@@ -116,6 +116,9 @@ test('codes and version', () => {
   assert.match(version, /^\d+\.\d+\.\d+$/);
   for (const c of ['malformed', 'expired', 'bad_signature', 'jwks_unavailable', 'internal']) assert.ok(codes.includes(c));
   assert.ok(!codes.includes('needs_fetch'));
+  // unavailable: a service could not be reached (the core says which codes), never a verdict.
+  assert.deepEqual(codes.filter((c) => new OidcoreError(c, 'x').unavailable),
+    ['jwks_unavailable', 'http_error', 'store_unavailable']);
 });
 
 test('stats count outcomes', () => {

@@ -356,6 +356,12 @@ PYBIND11_MODULE(_native, m) {
   py::list names;
   for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i) names.append(oidcore_status_name(static_cast<oidcore_status>(i)));
   m.attr("status_names") = names;
+  py::list unavailable;
+  for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i) {
+    const auto st = static_cast<oidcore_status>(i);
+    if (oidcore_status_is_unavailable(st)) unavailable.append(oidcore_status_name(st));
+  }
+  m.attr("unavailable_status_names") = unavailable;
   py::class_<NativeVerifier>(m, "NativeVerifier")
       .def(py::init<const std::string&>())
       .def(py::init<const std::string&, const NativeStore&>(), py::keep_alive<1, 3>(), py::arg("config"),

@@ -49,6 +49,14 @@ def test_every_code_has_its_class() -> None:
     assert oidcore.error_class("no-such-code") is oidcore.InternalError
 
 
+def test_unavailable_is_the_cores_word() -> None:
+    # A service could not be reached: exactly these codes, as the C library says; never a
+    # verdict on a token, a bad input or the provider's own OAuth error.
+    assert [c for c in oidcore.CODES if oidcore.error_for(c, "x").unavailable] == [
+        "jwks_unavailable", "http_error", "store_unavailable"]
+    assert not oidcore.Error("no-such-code").unavailable
+
+
 def test_families() -> None:
     token_classes = {oidcore.MalformedToken, oidcore.TooLarge, oidcore.AlgorithmNotAllowed, oidcore.KeyNotFound,
                      oidcore.InvalidSignature, oidcore.ExpiredToken, oidcore.ImmatureToken, oidcore.InvalidClaim,

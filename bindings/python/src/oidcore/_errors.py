@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from . import _native
+
+# The codes of a service that could not be reached, as the core defines them
+# (oidcore_status_is_unavailable).
+_UNAVAILABLE = frozenset(_native.unavailable_status_names)
+
 
 class Error(Exception):
     """Every oidcore failure. ``code`` is the stable string shared with C and Node."""
@@ -16,6 +22,13 @@ class Error(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+    @property
+    def unavailable(self) -> bool:
+        """True when a service could not be reached (the provider, its keys, the store:
+        ``jwks_unavailable``, ``http_error``, ``store_unavailable``): the verdict is unknown,
+        not the token's fault. Answer 503 and retry, never 401."""
+        return self.code in _UNAVAILABLE
 
 
 class InvalidToken(Error):

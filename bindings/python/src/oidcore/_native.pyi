@@ -3,6 +3,7 @@ from typing import Any, overload
 version: str
 crypto_version: str
 status_names: list[str]
+unavailable_status_names: list[str]
 
 # Every call returns (None, value...) on success or
 # (code, message, detail, idp_error, idp_error_description) on failure.

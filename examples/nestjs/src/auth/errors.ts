@@ -26,6 +26,10 @@ export function toHttp(err: unknown, what: string): HttpException {
   if (!(err instanceof OidcoreError)) {
     return new HttpException({ error: code }, HttpStatus.INTERNAL_SERVER_ERROR);
   }
+  // Redis down, frozen or full (connect_timeout + command_timeout); the provider or its keys
+  // down, hanging or answering garbage (http_timeout): 'store_unavailable', 'http_error',
+  // 'jwks_unavailable'.
+  if (err.unavailable) return new HttpException({ error: err.code }, HttpStatus.SERVICE_UNAVAILABLE);
   switch (err.code) {
     case 'not_found': // unknown, expired or already used state or exchange code
     case 'unsafe_redirect':
@@ -34,10 +38,6 @@ export function toHttp(err: unknown, what: string): HttpException {
     case 'idp_error': // e.g. invalid_grant: a refresh token already used or revoked
       return new HttpException({ error: err.code, idpError: (err as { error?: string }).error },
         HttpStatus.UNAUTHORIZED);
-    case 'store_unavailable': // Redis down, frozen or full: connect_timeout + command_timeout
-    case 'http_error': // the provider down, hanging or answering garbage: http_timeout
-    case 'jwks_unavailable':
-      return new HttpException({ error: err.code }, HttpStatus.SERVICE_UNAVAILABLE);
     case 'internal':
     case 'invalid_config':
       return new HttpException({ error: err.code }, HttpStatus.INTERNAL_SERVER_ERROR);

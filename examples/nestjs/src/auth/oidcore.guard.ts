@@ -11,9 +11,6 @@ import { OidcService } from './oidc.service';
 
 const debug = debuglog('oidcore');
 
-// The provider's keys or metadata could not be had: not the token's fault.
-const UNAVAILABLE = new Set(['jwks_unavailable', 'http_error', 'store_unavailable']);
-
 /**
  * The API's guard: what AuthGuard('oidcore') does (the access token from its cookie, else
  * `Authorization: Bearer`, verified by oidcore; the core's principal in `req.user`), without
@@ -64,7 +61,8 @@ function accept(req: Request & { user?: User }, { principal }: VerifyResult): bo
 // A rejected token is a 401; an outage (keys, provider, store) a 503 with its code.
 function refuse(err: unknown): never {
   if (!(err instanceof OidcoreError)) throw err;
-  if (UNAVAILABLE.has(err.code)) throw new ServiceUnavailableException({ error: err.code });
+  // The provider's keys or metadata, or the store, could not be had: not the token's fault.
+  if (err.unavailable) throw new ServiceUnavailableException({ error: err.code });
   debug('token rejected: %s: %s', err.code, err.message);
   throw new UnauthorizedException();
 }
