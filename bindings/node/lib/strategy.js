@@ -12,11 +12,6 @@ const debug = debuglog('oidcore');
 // The challenge sent with a 401: generic, never the reason.
 const CHALLENGE = 'Bearer';
 
-// The provider's keys or metadata, or the store, could not be had (OidcoreError.unavailable):
-// not the token's fault. A 401 would tell the client to log in again (and drop a good
-// session): these are Passport errors instead (next(err); a NestJS AuthGuard throws them),
-// for the application to answer 503.
-
 function reporter(logger) {
   if (logger === undefined || logger === null) {
     return (err) => debug('token rejected: %s: %s', err.code, err.message);
@@ -32,9 +27,9 @@ class OidcoreStrategy {
    * @param options `{ verifier, cookieName, order, cookieSecrets, passReqToCallback,
    *   passResultToCallback, logger }`; `verifier` is a Verifier or a RelyingParty (anything
    *   with verifyRequest; its verifyRequestCached, when it has one, answers a request whose
-   *   keys are in memory without a promise): the core tries every source of the request that holds a token, in
-   *   `order`, until one verifies, so a stale or junk cookie never turns a good bearer token
-   *   into a 401. A token that fails is a 401 (Passport's fail: the reason goes to `logger`
+   *   keys are in memory without a promise): the core tries every source of the request that
+   *   holds a token, in `order`, until one verifies, so a stale or junk cookie never turns a
+   *   good bearer token into a 401. A token that fails is a 401 (Passport's fail: the reason goes to `logger`
    *   only); keys, provider metadata or a store that cannot be reached is a Passport error
    *   (the OidcoreError: `jwks_unavailable`, `http_error`, `store_unavailable`), for the
    *   application to answer 503, so an outage never looks like a bad token to the client.
@@ -112,6 +107,9 @@ class OidcoreStrategy {
   _refused(err) {
     // Anything but an OidcoreError is a bug, not a bad token: an error, not a 401.
     if (!(err instanceof OidcoreError)) return this.error(err);
+    // The provider's keys or metadata, or the store, could not be had: a 401 would tell the
+    // client to log in again (and drop a good session). A Passport error instead (next(err);
+    // a NestJS AuthGuard throws it), for the application to answer 503.
     if (err.unavailable) return this.error(err);
     try {
       this._report(err);

@@ -93,8 +93,10 @@ function optionInputs(options) {
  * provider's metadata to fetch, a deny-list lookup in Redis).
  */
 function verifyRequestCachedWith(native, req, options) {
-  const { cookie, authorization } = requestHeaders(req);
-  const prepared = optionInputs(options);
+  return fromMemory(native, requestHeaders(req), optionInputs(options));
+}
+
+function fromMemory(native, { cookie, authorization }, prepared) {
   const outcome = native.verifyRequestSync(cookie ?? null, authorization ?? null, prepared.cached);
   if (outcome.code === undefined) return toResult(outcome);
   if (outcome.code === 'needs_fetch') return undefined;
@@ -102,26 +104,22 @@ function verifyRequestCachedWith(native, req, options) {
 }
 
 /**
- * The same as a promise: from memory when it can be (verifyRequestCachedWith), else once more
- * on the libuv pool, where keys and metadata may be fetched and a store asked.
+ * The same as a promise: from memory when it can be, else once more on the libuv pool, where
+ * keys and metadata may be fetched and a store asked.
  */
 function verifyRequestWith(native, req, options) {
+  let headers;
+  let prepared;
   let result;
   try {
-    result = verifyRequestCachedWith(native, req, options);
+    headers = requestHeaders(req);
+    prepared = optionInputs(options);
+    result = fromMemory(native, headers, prepared);
   } catch (e) {
     return Promise.reject(e);
   }
   if (result !== undefined) return Promise.resolve(result);
-  let pending;
-  let prepared;
-  try {
-    const { cookie, authorization } = requestHeaders(req);
-    prepared = optionInputs(options);
-    pending = native.verifyRequestAsync(cookie ?? null, authorization ?? null, prepared.blocking);
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  const pending = native.verifyRequestAsync(headers.cookie ?? null, headers.authorization ?? null, prepared.blocking);
   return pending.then((o) => {
     if (o.code !== undefined) throw requestFailure(o, prepared.names);
     return toResult(o);

@@ -18,11 +18,18 @@ namespace {
 // Bytes of a JS value: a string (UTF-8) or a Buffer/Uint8Array.
 bool read_bytes(const Napi::Value& v, std::string& out) {
   if (v.IsString()) {
-    // One pass over the string: its length (in UTF-16 units, known without a scan) bounds its
-    // UTF-8 size (at most 3 bytes a unit), so the bytes are written straight into `out`.
+    // A header or a token (up to 64 KiB of text): one pass over the string. Its length (in
+    // UTF-16 units, known without a scan) bounds its UTF-8 size (at most 3 bytes a unit), so
+    // the bytes are written straight into `out`. Longer strings are measured first, so a
+    // huge one never costs three times its size.
+    constexpr size_t kOnePassUnits = 64 * 1024;
     napi_env env = v.Env();
     size_t units = 0;
     if (napi_get_value_string_latin1(env, v, nullptr, 0, &units) != napi_ok) return false;
+    if (units > kOnePassUnits) {
+      out = v.As<Napi::String>().Utf8Value();
+      return true;
+    }
     out.resize(units * 3 + 1);
     size_t written = 0;
     if (napi_get_value_string_utf8(env, v, out.data(), out.size(), &written) != napi_ok) return false;
