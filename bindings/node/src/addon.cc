@@ -831,16 +831,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("principalFromClaims", Napi::Function::New(env, PrincipalFromClaims));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cryptoVersion", Napi::String::New(env, oidcore_crypto_version()));
+  // Every status's code, and those that mean a service could not be reached.
   Napi::Array names = Napi::Array::New(env);
-  for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i)
-    names.Set(static_cast<uint32_t>(i), Napi::String::New(env, oidcore_status_name(static_cast<oidcore_status>(i))));
-  exports.Set("statusNames", names);
   Napi::Array unavailable = Napi::Array::New(env);
   for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i) {
     const auto st = static_cast<oidcore_status>(i);
-    if (oidcore_status_is_unavailable(st))
-      unavailable.Set(unavailable.Length(), Napi::String::New(env, oidcore_status_name(st)));
+    Napi::String name = Napi::String::New(env, oidcore_status_name(st));
+    names.Set(static_cast<uint32_t>(i), name);
+    if (oidcore_status_is_unavailable(st)) unavailable.Set(unavailable.Length(), name);
   }
+  exports.Set("statusNames", names);
   exports.Set("unavailableStatusNames", unavailable);
   return exports;
 }

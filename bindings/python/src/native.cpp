@@ -353,14 +353,14 @@ PYBIND11_MODULE(_native, m) {
   m.doc() = "oidcore native layer (use the oidcore package)";
   m.attr("version") = oidcore_version();
   m.attr("crypto_version") = oidcore_crypto_version();
-  py::list names;
-  for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i) names.append(oidcore_status_name(static_cast<oidcore_status>(i)));
-  m.attr("status_names") = names;
-  py::list unavailable;
+  // Every status's code, and those that mean a service could not be reached.
+  py::list names, unavailable;
   for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i) {
     const auto st = static_cast<oidcore_status>(i);
+    names.append(oidcore_status_name(st));
     if (oidcore_status_is_unavailable(st)) unavailable.append(oidcore_status_name(st));
   }
+  m.attr("status_names") = names;
   m.attr("unavailable_status_names") = unavailable;
   py::class_<NativeVerifier>(m, "NativeVerifier")
       .def(py::init<const std::string&>())
