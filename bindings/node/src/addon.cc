@@ -59,16 +59,24 @@ bool read_optional(const Napi::CallbackInfo& info, size_t i, OptionalBytes& out)
   return out.present;
 }
 
+// A JS string as a Napi::Value. Napi::Object::Set(name, value) with a Napi::String value goes
+// through String::From, which reads the JS string back into a std::string (Napi::String
+// converts to one) and makes a second JS string of it: every string set as a property here is
+// made with this, once.
+Napi::Value js_string(Napi::Env env, const char* s) { return Napi::String::New(env, s); }
+Napi::Value js_string(Napi::Env env, const char* s, size_t n) { return Napi::String::New(env, s, n); }
+Napi::Value js_string(Napi::Env env, const std::string& s) { return Napi::String::New(env, s); }
+
 // Every failure crosses as {code, message} plus, when the core gave them, `detail` (an HTTP
 // status) and the provider's `idpError` / `idpErrorDescription`.
 Napi::Object error_object(Napi::Env env, oidcore_status status, const oidcore_error& err) {
   Napi::Object obj = Napi::Object::New(env);
-  obj.Set("code", Napi::String::New(env, oidcore_status_name(status)));
-  obj.Set("message", Napi::String::New(env, err.message));
+  obj.Set("code", js_string(env, oidcore_status_name(status)));
+  obj.Set("message", js_string(env, err.message));
   if (err.detail != 0) obj.Set("detail", Napi::Number::New(env, static_cast<double>(err.detail)));
-  if (err.idp_error[0] != '\0') obj.Set("idpError", Napi::String::New(env, err.idp_error));
+  if (err.idp_error[0] != '\0') obj.Set("idpError", js_string(env, err.idp_error));
   if (err.idp_error_description[0] != '\0')
-    obj.Set("idpErrorDescription", Napi::String::New(env, err.idp_error_description));
+    obj.Set("idpErrorDescription", js_string(env, err.idp_error_description));
   return obj;
 }
 
@@ -110,11 +118,11 @@ void collect(oidcore_status st, oidcore_result* result, const oidcore_error& err
 Napi::Object to_js(Napi::Env env, const Outcome& o) {
   if (o.status != OIDCORE_OK) return error_object(env, o.status, o.err);
   Napi::Object obj = Napi::Object::New(env);
-  obj.Set("claims", Napi::String::New(env, o.claims));
-  obj.Set("principal", o.has_principal ? Napi::Value(Napi::String::New(env, o.principal)) : env.Null());
-  obj.Set("alg", Napi::String::New(env, o.alg));
-  obj.Set("kid", Napi::String::New(env, o.kid));
-  if (!o.source.empty()) obj.Set("source", Napi::String::New(env, o.source));  // request verifications
+  obj.Set("claims", js_string(env, o.claims));
+  obj.Set("principal", o.has_principal ? js_string(env, o.principal) : env.Null());
+  obj.Set("alg", js_string(env, o.alg));
+  obj.Set("kid", js_string(env, o.kid));
+  if (!o.source.empty()) obj.Set("source", js_string(env, o.source));  // request verifications
   return obj;
 }
 
@@ -132,15 +140,15 @@ Napi::Object result_now(Napi::Env env, oidcore_status st, oidcore_result* result
   size_t len = 0;
   const char* c = oidcore_result_claims(result, &len);
   Napi::Object obj = Napi::Object::New(env);
-  obj.Set("claims", c ? Napi::String::New(env, c, len) : Napi::String::New(env, "{}"));
+  obj.Set("claims", c ? js_string(env, c, len) : js_string(env, "{}"));
   const char* p = oidcore_result_principal(result, &len);
-  obj.Set("principal", p ? Napi::Value(Napi::String::New(env, p, len)) : env.Null());
+  obj.Set("principal", p ? js_string(env, p, len) : env.Null());
   const char* alg = oidcore_result_alg(result);
   const char* kid = oidcore_result_kid(result);
   const char* source = oidcore_result_source(result);
-  obj.Set("alg", Napi::String::New(env, alg ? alg : ""));
-  obj.Set("kid", Napi::String::New(env, kid ? kid : ""));
-  if (source && *source) obj.Set("source", Napi::String::New(env, source));  // request verifications
+  obj.Set("alg", js_string(env, alg ? alg : ""));
+  obj.Set("kid", js_string(env, kid ? kid : ""));
+  if (source && *source) obj.Set("source", js_string(env, source));  // request verifications
   return obj;
 }
 
@@ -184,7 +192,7 @@ bool config_argument(const Napi::CallbackInfo& info, std::string& out) {
 // An Error carrying the stable code; lib/ rewraps it as an OidcoreError.
 void throw_oidcore_error(Napi::Env env, const oidcore_error& err) {
   Napi::Error e = Napi::Error::New(env, err.message);
-  e.Set("code", Napi::String::New(env, oidcore_status_name(err.status)));
+  e.Set("code", js_string(env, oidcore_status_name(err.status)));
   e.ThrowAsJavaScriptException();
 }
 
@@ -258,7 +266,7 @@ class StringWorker : public Napi::AsyncWorker {
     if (as_buffer_)
       obj.Set("value", Napi::Buffer<char>::Copy(env, result_.data(), result_.size()));
     else
-      obj.Set("value", Napi::String::New(env, result_));
+      obj.Set("value", js_string(env, result_));
     deferred_.Resolve(obj);
   }
   void OnError(const Napi::Error& e) override {
@@ -830,13 +838,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("extractToken", Napi::Function::New(env, ExtractToken));
   exports.Set("principalFromClaims", Napi::Function::New(env, PrincipalFromClaims));
   exports.Set("version", Napi::Function::New(env, Version));
-  exports.Set("cryptoVersion", Napi::String::New(env, oidcore_crypto_version()));
+  exports.Set("cryptoVersion", js_string(env, oidcore_crypto_version()));
   // Every status's code, and those that mean a service could not be reached.
   Napi::Array names = Napi::Array::New(env);
   Napi::Array unavailable = Napi::Array::New(env);
   for (int i = 0; i < OIDCORE_STATUS_COUNT; ++i) {
     const auto st = static_cast<oidcore_status>(i);
-    Napi::String name = Napi::String::New(env, oidcore_status_name(st));
+    Napi::Value name = js_string(env, oidcore_status_name(st));
     names.Set(static_cast<uint32_t>(i), name);
     if (oidcore_status_is_unavailable(st)) unavailable.Set(unavailable.Length(), name);
   }
