@@ -3,7 +3,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 
 import type { User } from './jwt.strategy';
-import { NoopGuard } from './noop.guard';
+import { NoopGuard, NoopSyncGuard } from './noop.guard';
+import { OidcoreGuard } from './oidcore.guard';
 
 /** The example's ApiController, with passport-jwt's guard. */
 @Controller('api')
@@ -25,6 +26,20 @@ export class ApiController {
   @Get('me-nest-unchecked')
   @UseGuards(NoopGuard)
   meNestUnchecked(@Req() req: Request & { user?: User }): { user: User | undefined } {
+    return { user: req.user };
+  }
+
+  /** The same handler behind a plain Nest guard that checks nothing and answers at once. */
+  @Get('me-nest-unchecked-sync')
+  @UseGuards(NoopSyncGuard)
+  meNestUncheckedSync(@Req() req: Request & { user?: User }): { user: User | undefined } {
+    return { user: req.user };
+  }
+
+  /** The same handler behind oidcore (the example's OidcoreGuard, on a Verifier). */
+  @Get('me-oidcore')
+  @UseGuards(OidcoreGuard)
+  meOidcore(@Req() req: Request & { user?: User }): { user: User | undefined } {
     return { user: req.user };
   }
 

@@ -2,7 +2,9 @@
 // Express, the same security headers on every answer, the same GET /api/me and GET
 // /api/health handlers) with the guard the example replaces: passport-jwt + jwks-rsa, and
 // cookie-parser for the access_token cookie. GET /api/me-unchecked is the same handler behind
-// a Passport strategy that lets everything through: the cost of the guard machinery alone.
+// a Passport strategy that lets everything through, /api/me-nest-unchecked(-sync) behind Nest
+// guards that do: the cost of the guard machinery alone. GET /api/me-oidcore is the handler
+// behind the example's OidcoreGuard on an oidcore Verifier: both guards in one process.
 //
 //   ISSUER=... CLIENT_ID=... JWKS_URI=... PORT=3001 node dist/main.js
 import 'reflect-metadata';
