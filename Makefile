@@ -80,8 +80,9 @@ bench:
 
 # GET /api/me over HTTP with autocannon (50 connections, one process per app): the NestJS
 # example guarded by oidcore, the same NestJS app guarded by passport-jwt + jwks-rsa (and, in
-# that app, by oidcore and by guards that check nothing), and the unguarded route; HTTP_BENCH_SECONDS per case in HTTP_BENCH_ROUNDS rounds (benchmarks/README.md,
-# "HTTP"). `make bench` runs it too, as its last step.
+# that app, by oidcore and by guards that check nothing), and the unguarded route;
+# HTTP_BENCH_SECONDS per case in HTTP_BENCH_ROUNDS rounds (benchmarks/README.md, "HTTP").
+# `make bench` runs it too, as its last step.
 HTTP_BENCH_SECONDS ?= 3
 HTTP_BENCH_ROUNDS ?= 3
 bench-http: deps
