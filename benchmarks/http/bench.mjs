@@ -1,11 +1,12 @@
 // GET /api/me through HTTP, in one run: the NestJS example (examples/nestjs) guarded by
 // oidcore (its OidcoreGuard on /api/me, and the Passport drop-in AuthGuard('oidcore') on
-// /auth/session), the same NestJS 11 app shape guarded by passport-jwt + jwks-rsa (src/, built
-// with tsc), by the example's guard on an oidcore Verifier (/api/me-oidcore: the two guards in
-// one process, on one floor), by a Passport strategy and by Nest guards that check nothing, and
-// the unguarded GET /api/health of each app as the floor; the access token in the
-// access_token cookie and in `Authorization: Bearer`. Each app is one process; autocannon
-// keeps 50 connections busy against it for a few seconds per case, in interleaved rounds.
+// /auth/session), on the memory store and once more on a redis-server started here; the same
+// NestJS 11 app shape guarded by passport-jwt + jwks-rsa (src/, built with tsc), by the
+// example's guard on an oidcore Verifier (/api/me-oidcore: the two guards in one process, on
+// one floor), by a Passport strategy and by Nest guards that check nothing; and the unguarded
+// GET /api/health of each app as the floor; the access token in the access_token cookie and
+// in `Authorization: Bearer`. Each app is one process; autocannon keeps 50 connections busy
+// against it for a few seconds per case, in interleaved rounds.
 //
 // Both apps get their keys the same way: over HTTP from the JWKS of a local issuer that this
 // script serves on loopback (discovery document + JWKS, Authentik's paths and kid), and the
@@ -184,6 +185,42 @@ const peer = await startApp('benchmarks/http (passport-jwt + jwks-rsa)', PEER_MA
   ISSUER, CLIENT_ID, JWKS_URI,
 });
 
+// The example again on a redis-server of its own (no persistence): its deny list (on by
+// default) is then looked up in Redis on every verification, on a libuv worker. Its CPU
+// counts the redis-server's too. Without redis-server on PATH these cases are left out.
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`redis-server not ready in 10 s\n${output}`)), 10000);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      output += d;
+      if (/Ready to accept connections/.test(output)) {
+        clearTimeout(timer);
+        res();
+      }
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      rej(err);
+    });
+  });
+  return { url: `redis://127.0.0.1:${port}/0`, pid: child.pid };
+}
+let exampleRedis = null;
+try {
+  const redis = await startRedis();
+  exampleRedis = await startApp('examples/nestjs on Redis (oidcore)', EXAMPLE_MAIN, {
+    ISSUER, CLIENT_ID, CLIENT_SECRET: randomBytes(24).toString('base64url'), REDIS_URL: redis.url,
+  });
+  exampleRedis.extraPids = [redis.pid];
+} catch (err) {
+  log(`the example on Redis is left out: ${err.message.split('\n')[0]}`);
+}
+
 // ---------------------------------------------------------------------------------------
 // Before anything is timed: each guard lets good tokens through and stops bad ones.
 
@@ -225,7 +262,7 @@ async function check(app) {
         if (me.status !== 401) throw new Error(`${app.name}: ${path} with a bad token (${source}) answered ${me.status}`);
       }
     }
-    if (app === example) {
+    if (app === example || app === exampleRedis) {
       // The same verification through Passport (the drop-in strategy).
       const session = await get(app, '/auth/session', headersFor(source, hot[2]));
       if (session.status !== 200 || session.body?.principal?.sub !== subOf(hot[2])) {
@@ -256,6 +293,7 @@ async function check(app) {
 }
 await check(example);
 await check(peer);
+if (exampleRedis) await check(exampleRedis);
 log(`both guards accept good tokens and refuse forged ones; keys fetched: ${JSON.stringify(fetches)}`);
 
 // ---------------------------------------------------------------------------------------
@@ -265,6 +303,7 @@ const CASES = [];
 for (const source of ['cookie', 'bearer']) {
   CASES.push(
     { id: `oidcore-${source}`, label: 'oidcore: examples/nestjs /api/me (OidcoreGuard)', app: example, path: '/api/me', source, tokens: hot, guard: 'oidcore' },
+    ...(exampleRedis ? [{ id: `oidcore-redis-${source}`, label: 'oidcore: examples/nestjs /api/me on Redis (deny list looked up in Redis)', app: exampleRedis, path: '/api/me', source, tokens: hot, guard: 'oidcore' }] : []),
     { id: `oidcore-cold-${source}`, label: `oidcore, ${COLD_TOKENS} tokens cycled (token cache misses)`, app: example, path: '/api/me', source, tokens: cold, guard: 'oidcore' },
     { id: `oidcore-passport-${source}`, label: 'oidcore through Passport: examples/nestjs /auth/session (AuthGuard(\'oidcore\'))', app: example, path: '/auth/session', source, tokens: hot, guard: 'oidcore' },
     { id: `oidcore-peer-${source}`, label: 'oidcore in the passport-jwt app: /api/me-oidcore (the same guard, on a Verifier)', app: peer, path: '/api/me-oidcore', source, tokens: hot, guard: 'oidcore' },
@@ -290,7 +329,9 @@ async function measure(c, seconds) {
   const name = c.source === 'cookie' ? 'cookie' : 'authorization';
   const prefix = c.source === 'cookie' ? 'access_token=' : 'Bearer ';
   const { tokens } = c;
-  const cpu0 = cpuSeconds(c.app.pid);
+  const pids = [c.app.pid, ...(c.app.extraPids ?? [])];
+  const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpu0 = cpuOf();
   const result = await autocannon({
     url: c.app.url,
     connections: CONNECTIONS,
@@ -304,7 +345,7 @@ async function measure(c, seconds) {
       },
     }],
   });
-  const cpu = cpuSeconds(c.app.pid) - cpu0;
+  const cpu = cpuOf() - cpu0;
   const ok = result['2xx'];
   return {
     rps: ok / result.duration,
@@ -347,7 +388,7 @@ for (const c of CASES) {
   const ms = rounds.get(c.id);
   results[c.id] = {
     label: c.label,
-    app: c.app === example ? 'examples/nestjs' : 'benchmarks/http',
+    app: { [example.name]: 'examples/nestjs', [peer.name]: 'benchmarks/http' }[c.app.name] ?? 'examples/nestjs on Redis',
     guard: c.guard,
     path: c.path,
     source: c.source,
@@ -445,13 +486,13 @@ lines.push(`HTTP: GET /api/me, ${CONNECTIONS} connections, ${SECONDS} s x ${ROUN
 lines.push('');
 lines.push('| case | cookie req/s | ÷ passport-jwt | ÷ its app\'s floor | per app CPU-s | p99 ms | Bearer req/s | ÷ passport-jwt | ÷ its app\'s floor | per app CPU-s | p99 ms |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const base of ['oidcore', 'oidcore-cold', 'oidcore-passport', 'oidcore-peer', 'passport', 'unchecked', 'unchecked-nest', 'unchecked-nest-sync', 'floor', 'floor-peer']) {
+for (const base of ['oidcore', ...(exampleRedis ? ['oidcore-redis'] : []), 'oidcore-cold', 'oidcore-passport', 'oidcore-peer', 'passport', 'unchecked', 'unchecked-nest', 'unchecked-nest-sync', 'floor', 'floor-peer']) {
   const cells = [results[`${base}-cookie`].label];
   for (const source of ['cookie', 'bearer']) {
     const r = results[`${base}-${source}`];
     const p = results[`passport-${source}`];
     // Each app's own unguarded route.
-    const f = results[r.app === 'examples/nestjs' ? `floor-${source}` : `floor-peer-${source}`];
+    const f = results[r.app.startsWith('examples/nestjs') ? `floor-${source}` : `floor-peer-${source}`];
     cells.push(fmt(r.rps) + (r.failed ? ` (${r.failed} failed)` : ''),
       r.guard && r !== p ? `${fmt(r.rps / p.rps)}x` : '',
       r.guard ? fmt(r.rps / f.rps) : '',
