@@ -191,7 +191,7 @@ const peer = await startApp('benchmarks/http (passport-jwt + jwks-rsa)', PEER_MA
 async function startRedis() {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.add(child);
   let output = '';
   await new Promise((res, rej) => {
