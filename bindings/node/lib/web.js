@@ -170,18 +170,23 @@ function requestHeaders(source) {
     };
     return { cookie: pick('cookie'), authorization: pick('authorization') };
   }
-  const found = { cookie: [], authorization: [] };
+  // Only names of six or thirteen characters can be either: the others are not lowercased.
+  let cookie;
+  let authorization;
   for (const key of Object.keys(headers)) {
+    const n = key.length;
+    if (n !== 6 && n !== 13) continue;
     const lower = key.toLowerCase();
-    if (lower !== 'cookie' && lower !== 'authorization') continue;
-    const v = join(headers[key], lower === 'cookie' ? '; ' : ', ');
-    if (v !== undefined) found[lower].push(v);
+    if (lower === 'cookie') {
+      const v = join(headers[key], '; ');
+      if (v !== undefined) cookie = cookie === undefined ? v : `${cookie}; ${v}`;
+    } else if (lower === 'authorization') {
+      // Two Authorization headers are ambiguous: joined, they are no bearer token.
+      const v = join(headers[key], ', ');
+      if (v !== undefined) authorization = authorization === undefined ? v : `${authorization}, ${v}`;
+    }
   }
-  return {
-    cookie: found.cookie.length ? found.cookie.join('; ') : undefined,
-    // Two Authorization headers are ambiguous: joined, they are no bearer token.
-    authorization: found.authorization.length ? found.authorization.join(', ') : undefined,
-  };
+  return { cookie, authorization };
 }
 
 /**

@@ -165,6 +165,42 @@ test('verifyRequestCached: the same verdicts without a promise, thrown when refu
   assert.throws(() => v.verifyRequestCached(null), code('invalid_argument'));
 });
 
+test('verifyRequestCached: every result has a principal of its own; headers of any size and case', () => {
+  const iss = 'https://idp.example/application/o/app/';
+  const v = new Verifier({
+    issuer: iss, audience: 'app', jwks: { keys: [key.jwk] },
+    principal: { roles: [{ group: 'admins', role: 'admin' }], defaultRole: 'user' },
+  });
+  const token = sign(key, { iss, aud: 'app', sub: 'user-1', email: 'u@example.com', iat: now(), exp: now() + 600 });
+  const first = v.verifyRequestCached(request(token));
+  const expected = { sub: 'user-1', email: 'u@example.com', name: null, organizationId: 'user-1', role: 'user' };
+  assert.deepEqual(first.principal, expected);
+  // A caller that changes its principal changes nothing for the next request of the same user.
+  let previous = first;
+  for (let i = 0; i < 3; i++) {
+    previous.principal.role = 'admin';
+    previous.principal.sub = 'someone-else';
+    const next = v.verifyRequestCached(request(token));
+    assert.notEqual(next.principal, previous.principal);
+    assert.deepEqual(next.principal, expected);
+    previous = next;
+  }
+  assert.deepEqual(v.verifyRequestCached({ headers: { authorization: bearer(token) } }).principal, expected);
+  // Names in any case, repeated headers joined; a huge header, then a small one again.
+  const mixed = v.verifyRequestCached({ headers: { Cookie: ['theme=dark', `access_token=${token}`] } });
+  assert.equal(mixed.source, 'cookie');
+  const padded = (n) => ({ headers: { cookie: `pad=${'x'.repeat(n)}; note=caf\u00e9; access_token=${token}` } });
+  assert.throws(() => v.verifyRequestCached(padded(70000)), code('too_large', 'Cookie'));
+  assert.equal(v.verifyRequestCached(padded(60000)).source, 'cookie');
+  assert.equal(v.verifyRequestCached({ headers: { AUTHORIZATION: bearer(token) } }).source, 'bearer');
+  // Two Authorization headers are no bearer token, even when one of them is good.
+  assert.throws(() => v.verifyRequestCached({ headers: { authorization: [bearer(token), bearer('junk')] } }),
+    (e) => e instanceof OidcoreError && e.code !== undefined);
+  assert.throws(() => v.verifyRequestCached({ headers: { authorization: bearer(token), Authorization: bearer(token) } }),
+    (e) => e instanceof OidcoreError);
+  assert.equal(v.verifyRequestCached(request(token)).principal.sub, 'user-1');
+});
+
 test('verifyRequestCached never fetches: undefined until verifyRequest has the keys', async (t) => {
   const idp = await startIdp();
   t.after(() => idp.stop());
