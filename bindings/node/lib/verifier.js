@@ -28,12 +28,13 @@ class VerifyResult {
     configurable: true,
   };
 
+  // outcome: the native [claims, principal | null, alg, kid(, source)].
   constructor(outcome) {
-    this.#claimsJson = outcome.claims;
+    this.#claimsJson = outcome[0];
     Object.defineProperty(this, 'claims', VerifyResult.#claimsProperty);
-    this.principal = outcome.principal === null ? null : parsePrincipal(outcome.principal);
-    this.header = { alg: outcome.alg, kid: outcome.kid === '' ? undefined : outcome.kid };
-    if (outcome.source !== undefined) this.source = outcome.source;
+    this.principal = outcome[1] === null ? null : parsePrincipal(outcome[1]);
+    this.header = { alg: outcome[2], kid: outcome[3] === '' ? undefined : outcome[3] };
+    if (outcome.length > 4) this.source = outcome[4];
   }
 
   // console.log and util.inspect show the claims, not [Getter/Setter].
