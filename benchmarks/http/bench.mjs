@@ -442,7 +442,9 @@ let commit = null;
 let dirty = null;
 try {
   commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).toString().trim();
-  dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']).toString().trim() !== '';
+  // Changes to the code measured; the results the benchmarks write are not that.
+  dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!benchmarks/results'])
+    .toString().trim() !== '';
 } catch { /* not a checkout */ }
 
 const report = {
