@@ -385,9 +385,7 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "NativeVerifier",
-                       {InstanceMethod<&Verifier::VerifyCached>("verifyCached"),
-                        InstanceMethod<&Verifier::VerifyBlocking>("verifyBlocking"),
-                        InstanceMethod<&Verifier::VerifyAsync>("verifyAsync"),
+                       {InstanceMethod<&Verifier::VerifyAsync>("verifyAsync"),
                         InstanceMethod<&Verifier::VerifyNonceAsync>("verifyNonceAsync"),
                         InstanceMethod<&Verifier::VerifyRequestAsync>("verifyRequestAsync"),
                         InstanceMethod<&Verifier::RefreshAsync>("refreshAsync"),
@@ -404,10 +402,12 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
   }
 
  private:
+  // On this thread (verifyCached, verifyBlocking: own functions, set_bound_method), the
+  // token read into a buffer this object keeps.
   Napi::Value Verify(const Napi::CallbackInfo& info, bool allow_fetch) {
     Napi::Env env = info.Env();
-    std::string token;
-    if (info.Length() < 1 || !read_bytes(info[0], token)) {
+    ScratchBytes& token = token_scratch_;
+    if (info.Length() < 1 || info[0].IsUndefined() || info[0].IsNull() || !token.read(info[0])) {
       throw_type_error(env, "token must be a string or a Uint8Array");
       return env.Undefined();
     }
@@ -517,7 +517,17 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
   Napi::ObjectReference store_;  // the deny list's store, kept alive as long as the verifier
   oidcore_verifier* verifier_ = nullptr;
   ScratchRequestArgs scratch_;  // verifyRequestSync's arguments, on the JS thread
+  ScratchBytes token_scratch_;  // verifyCached's and verifyBlocking's token, on the JS thread
+
+  friend void bind_sync_methods(Verifier* self);
 };
+
+// The calls that run on the JS thread, as own functions of the wrapper (set_bound_method).
+void bind_sync_methods(Verifier* self) {
+  set_bound_method<Verifier, &Verifier::VerifyCached>(self, "verifyCached");
+  set_bound_method<Verifier, &Verifier::VerifyBlocking>(self, "verifyBlocking");
+  set_bound_method<Verifier, &Verifier::VerifyRequestSync>(self, "verifyRequestSync");
+}
 
 // ---------------------------------------------------------------------------------------
 // Stores: every store call is asynchronous, whether the store is in memory or across the
@@ -615,14 +625,14 @@ Verifier::Verifier(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Verifier>(
       return;
     }
     store_.Reset(info[1].As<Napi::Object>(), 1);
-    set_bound_method<Verifier, &Verifier::VerifyRequestSync>(this, "verifyRequestSync");
+    bind_sync_methods(this);
     return;
   }
   if (oidcore_verifier_new(config.data(), config.size(), &verifier_, &err) != OIDCORE_OK) {
     throw_oidcore_error(env, err);
     return;
   }
-  set_bound_method<Verifier, &Verifier::VerifyRequestSync>(this, "verifyRequestSync");
+  bind_sync_methods(this);
 }
 
 // ---------------------------------------------------------------------------------------
