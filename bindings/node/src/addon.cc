@@ -175,6 +175,8 @@ Napi::Value string_or_error(Napi::Env env, oidcore_status st, char* out, size_t 
   return s;
 }
 
+constexpr const char* kRequestArgsError = "cookie, authorization and options must be strings, Uint8Arrays or null";
+
 // The (cookie, authorization, optionsJson) arguments of a request verification, each a
 // string, a Uint8Array or null/undefined (absent). False after throwing a TypeError.
 struct RequestArgs {
@@ -184,7 +186,7 @@ struct RequestArgs {
 bool request_args(const Napi::CallbackInfo& info, RequestArgs& out) {
   if (!read_optional(info, 0, out.cookie) || !read_optional(info, 1, out.authorization) ||
       !read_optional(info, 2, out.options)) {
-    Napi::TypeError::New(info.Env(), "cookie, authorization and options must be strings, Uint8Arrays or null")
+    Napi::TypeError::New(info.Env(), kRequestArgsError)
         .ThrowAsJavaScriptException();
     return false;
   }
@@ -239,7 +241,7 @@ struct ScratchRequestArgs {
   bool read(const Napi::CallbackInfo& info) {
     auto arg = [&info](size_t i) { return i < info.Length() ? info[i] : info.Env().Undefined(); };
     if (!cookie.read(arg(0)) || !authorization.read(arg(1)) || !options.read(arg(2))) {
-      Napi::TypeError::New(info.Env(), "cookie, authorization and options must be strings, Uint8Arrays or null")
+      Napi::TypeError::New(info.Env(), kRequestArgsError)
           .ThrowAsJavaScriptException();
       return false;
     }
@@ -519,15 +521,13 @@ class Verifier : public Napi::ObjectWrap<Verifier> {
   ScratchRequestArgs scratch_;  // verifyRequestSync's arguments, on the JS thread
   ScratchBytes token_scratch_;  // verifyCached's and verifyBlocking's token, on the JS thread
 
-  friend void bind_sync_methods(Verifier* self);
+  // The calls that run on the JS thread, as own functions of the wrapper (set_bound_method).
+  void BindSyncMethods() {
+    set_bound_method<Verifier, &Verifier::VerifyCached>(this, "verifyCached");
+    set_bound_method<Verifier, &Verifier::VerifyBlocking>(this, "verifyBlocking");
+    set_bound_method<Verifier, &Verifier::VerifyRequestSync>(this, "verifyRequestSync");
+  }
 };
-
-// The calls that run on the JS thread, as own functions of the wrapper (set_bound_method).
-void bind_sync_methods(Verifier* self) {
-  set_bound_method<Verifier, &Verifier::VerifyCached>(self, "verifyCached");
-  set_bound_method<Verifier, &Verifier::VerifyBlocking>(self, "verifyBlocking");
-  set_bound_method<Verifier, &Verifier::VerifyRequestSync>(self, "verifyRequestSync");
-}
 
 // ---------------------------------------------------------------------------------------
 // Stores: every store call is asynchronous, whether the store is in memory or across the
@@ -613,26 +613,21 @@ Verifier::Verifier(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Verifier>(
   std::string config;
   if (!config_argument(info, config)) return;
   oidcore_error err = empty_error();
-  if (info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNull()) {
-    Store* store = Store::From(env, info[1]);
-    if (!store) {
-      throw_type_error(env, "a NativeStore expected");
-      return;
-    }
-    if (oidcore_verifier_new_with_store(config.data(), config.size(), store->handle(), &verifier_, &err) !=
-        OIDCORE_OK) {
-      throw_oidcore_error(env, err);
-      return;
-    }
-    store_.Reset(info[1].As<Napi::Object>(), 1);
-    bind_sync_methods(this);
+  const bool with_store = info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNull();
+  Store* store = with_store ? Store::From(env, info[1]) : nullptr;
+  if (with_store && !store) {
+    throw_type_error(env, "a NativeStore expected");
     return;
   }
-  if (oidcore_verifier_new(config.data(), config.size(), &verifier_, &err) != OIDCORE_OK) {
+  const oidcore_status st =
+      store ? oidcore_verifier_new_with_store(config.data(), config.size(), store->handle(), &verifier_, &err)
+            : oidcore_verifier_new(config.data(), config.size(), &verifier_, &err);
+  if (st != OIDCORE_OK) {
     throw_oidcore_error(env, err);
     return;
   }
-  bind_sync_methods(this);
+  if (store) store_.Reset(info[1].As<Napi::Object>(), 1);
+  BindSyncMethods();
 }
 
 // ---------------------------------------------------------------------------------------
